@@ -1,0 +1,87 @@
+# aircall-entra-sso — build, test and run the Azure Functions custom handler.
+# `make demo` and `make test` are the two commands a new machine needs.
+
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+BUILD ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.build=$(BUILD)
+DIST := dist
+RUNDIR ?= $(CURDIR)/devenv/.run
+TEST_TIMEOUT ?= 30m
+WITH_SERVICES := devenv/scripts/with-services.sh $(RUNDIR)
+
+.PHONY: help build test test-go demo run lint package deploy dev-up dev-down clean bench resilience fuzz tools
+
+help:
+	@echo "make demo        run every job end to end on local stand-ins (no Azure account)"
+	@echo "make test        go vet + all tests with Azurite and the Service Bus peer started and stopped"
+	@echo "make build       assemble the deployable app root in $(DIST)/ (linux/amd64 handler + host.json + functions)"
+	@echo "make run         func start in $(DIST)/ with local.settings.json (Azure Functions Core Tools)"
+	@echo "make lint        gofmt check, go vet, actionlint"
+	@echo "make package     $(DIST)/app.zip for zip deploy"
+	@echo "make deploy      Bicep deployment + zip deploy (needs az login; see README)"
+	@echo "make bench       performance figures with their baselines (bench-results.md)"
+	@echo "make resilience  the long resilience suite"
+	@echo "make dev-up / dev-down   start / stop Azurite and the Service Bus peer"
+
+## build: the app root Core Tools and zip deploy use.
+build:
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(DIST)/handler ./handler
+	cp host.json $(DIST)/
+	for f in functions/*/; do cp -r "$$f" $(DIST)/; done
+	@echo "app root ready in $(DIST)/: $$(ls $(DIST) | tr '\n' ' ')"
+
+## test: what CI runs. Installs npm packages and Go modules, starts the local
+## services, runs vet and every test, and stops the services even on failure.
+test:
+	$(GO) mod download
+	$(WITH_SERVICES) $(MAKE) --no-print-directory test-go
+
+test-go:
+	$(GO) vet ./...
+	DEVENV_REQUIRED=1 $(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+## fuzz: a short run of every fuzz target (FUZZTIME each).
+FUZZTIME ?= 3s
+fuzz:
+	@devenv/scripts/fuzz-all.sh $(FUZZTIME)
+
+demo: build
+	$(WITH_SERVICES) $(GO) run ./devenv/cmd/demo -dist $(DIST)
+
+run: build
+	@command -v func >/dev/null || { echo "Azure Functions Core Tools ('func') are not installed: see https://learn.microsoft.com/azure/azure-functions/functions-run-local (npm i -g azure-functions-core-tools@4 downloads the host from a CDN). Without them, 'make demo' runs the app through devenv's host stand-in."; exit 1; }
+	@[ -f local.settings.json ] || { echo "local.settings.json is missing: cp local.settings.sample.json local.settings.json and fill it in (README: running against a real tenant)"; exit 1; }
+	cp local.settings.json $(DIST)/ && cd $(DIST) && func start --custom
+
+lint:
+	@out=$$(gofmt -l handler devenv); if [ -n "$$out" ]; then echo "gofmt wants to change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+
+package: build
+	rm -f $(DIST)/app.zip
+	$(GO) run ./devenv/cmd/zipapp -dir $(DIST) -out app.zip
+	@echo "zip deploy package: app.zip"
+
+deploy: package
+	infra/deploy.sh
+
+dev-up:
+	devenv/scripts/up.sh $(RUNDIR)
+
+dev-down:
+	devenv/scripts/down.sh $(RUNDIR)
+
+bench:
+	$(WITH_SERVICES) $(GO) run ./devenv/cmd/bench -out bench-results.md
+
+resilience:
+	$(WITH_SERVICES) env DEVENV_REQUIRED=1 RESILIENCE_LONG=1 $(GO) test -timeout 60m -count=1 -run Resilience -v ./devenv/resilience/...
+
+clean:
+	rm -rf $(DIST) app.zip bench-results.md
+	-devenv/scripts/down.sh $(RUNDIR)

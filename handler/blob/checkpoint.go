@@ -1,0 +1,94 @@
+package blob
+
+import (
+	"bytes"
+	"context"
+	"io"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
+
+	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+)
+
+// Checkpoints is the domain.CheckpointStore on blobs under "checkpoints/".
+type Checkpoints struct{ s *Store }
+
+// Checkpoints returns the store's checkpoint store.
+func (s *Store) Checkpoints() *Checkpoints { return &Checkpoints{s: s} }
+
+var _ domain.CheckpointStore = (*Checkpoints)(nil)
+
+func (c *Checkpoints) blob(key string) (*blockblob.Client, error) {
+	k, err := cleanKey(key)
+	if err != nil {
+		return nil, err
+	}
+	return c.s.cc.NewBlockBlobClient("checkpoints/" + k + ".json"), nil
+}
+
+// Load returns the checkpoint and its ETag, or ENOTFOUND.
+func (c *Checkpoints) Load(ctx context.Context, key string) ([]byte, string, error) {
+	bb, err := c.blob(key)
+	if err != nil {
+		return nil, "", err
+	}
+	resp, err := bb.DownloadStream(ctx, nil)
+	if err != nil {
+		return nil, "", translate(err, "load checkpoint %q", key)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, "", translate(err, "read checkpoint %q", key)
+	}
+	return data, string(*resp.ETag), nil
+}
+
+// Save writes the checkpoint: create-only when etag is "", else replace only
+// the version with that ETag. A lost race is ECONFLICT.
+func (c *Checkpoints) Save(ctx context.Context, key string, data []byte, etag string) (string, error) {
+	if err := c.s.EnsureContainer(ctx); err != nil {
+		return "", err
+	}
+	bb, err := c.blob(key)
+	if err != nil {
+		return "", err
+	}
+	cond := &blob.ModifiedAccessConditions{}
+	if etag == "" {
+		cond.IfNoneMatch = to.Ptr(azcore.ETagAny)
+	} else {
+		cond.IfMatch = to.Ptr(azcore.ETag(etag))
+	}
+	resp, err := bb.Upload(ctx, nopSeekCloser(data), &blockblob.UploadOptions{
+		HTTPHeaders:      &blob.HTTPHeaders{BlobContentType: to.Ptr("application/json")},
+		AccessConditions: &blob.AccessConditions{ModifiedAccessConditions: cond},
+	})
+	if err != nil {
+		return "", translate(err, "save checkpoint %q", key)
+	}
+	return string(*resp.ETag), nil
+}
+
+// Delete removes the checkpoint; deleting an absent one is not an error.
+func (c *Checkpoints) Delete(ctx context.Context, key string) error {
+	bb, err := c.blob(key)
+	if err != nil {
+		return err
+	}
+	_, err = bb.Delete(ctx, nil)
+	if err != nil && !domain.IsCode(translate(err, ""), domain.ENOTFOUND) {
+		return translate(err, "delete checkpoint %q", key)
+	}
+	return nil
+}
+
+type readSeekNopCloser struct{ *bytes.Reader }
+
+func (readSeekNopCloser) Close() error { return nil }
+
+// nopSeekCloser wraps b for azblob uploads.
+func nopSeekCloser(b []byte) readSeekNopCloser { return readSeekNopCloser{bytes.NewReader(b)} }

@@ -1,0 +1,38 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// EventSink delivers remediation events. Publish returns only when every
+// event was accepted by the sink (or durably set aside to be delivered later);
+// an error means some events may not have been, and the caller may publish the
+// same events again: sinks deduplicate on Event.ID.
+type EventSink interface {
+	Publish(ctx context.Context, events []Event) error
+}
+
+// Lock is a named, expiring mutual-exclusion lock shared by all instances of
+// the app (a blob lease in Azure). Acquire returns ECONFLICT when another
+// holder has it.
+type Lock interface {
+	Acquire(ctx context.Context, name string, ttl time.Duration) (Lease, error)
+}
+
+// Lease is a held lock. Renew extends it; Release gives it up. Both may be
+// called after the context of Acquire is done.
+type Lease interface {
+	Renew(ctx context.Context) error
+	Release(ctx context.Context) error
+}
+
+// CheckpointStore keeps small JSON documents (scan checkpoints, cursors) with
+// optimistic concurrency. Load returns ENOTFOUND when key is absent. Save
+// with etag "" creates and fails with ECONFLICT if the key exists; with a
+// non-empty etag it replaces only that version (ECONFLICT otherwise).
+type CheckpointStore interface {
+	Load(ctx context.Context, key string) (data []byte, etag string, err error)
+	Save(ctx context.Context, key string, data []byte, etag string) (newETag string, err error)
+	Delete(ctx context.Context, key string) error
+}

@@ -1,0 +1,43 @@
+package domain
+
+import "strings"
+
+// User is the part of an Entra ID user that decides whether SAML sign-in to
+// Aircall works.
+type User struct {
+	// ID is the directory object id.
+	ID string `json:"id"`
+	// UserPrincipalName is the sign-in name; guests carry "#EXT#".
+	UserPrincipalName string `json:"userPrincipalName"`
+	// Mail is the primary SMTP address; empty when unset.
+	Mail string `json:"mail,omitempty"`
+	// DisplayName is the person's name.
+	DisplayName string `json:"displayName,omitempty"`
+	// AccountEnabled is false for blocked accounts.
+	AccountEnabled bool `json:"accountEnabled"`
+	// UserType is "Member" or "Guest".
+	UserType string `json:"userType,omitempty"`
+	// Removed is set on a delta item that reports the user deleted.
+	Removed bool `json:"removed,omitempty"`
+}
+
+// IsGuest reports whether the user is a B2B guest (UPN carries #EXT#).
+func (u User) IsGuest() bool {
+	return strings.Contains(strings.ToUpper(u.UserPrincipalName), "#EXT#") || strings.EqualFold(u.UserType, "Guest")
+}
+
+// EmailClaim returns the value Aircall receives in the emailaddress claim for
+// this user when the claim is sourced from src (empty when the source
+// attribute is empty: Entra then omits the claim).
+func (u User) EmailClaim(src ClaimSource) string {
+	if src == ClaimFromMail {
+		return strings.TrimSpace(u.Mail)
+	}
+	return strings.TrimSpace(u.UserPrincipalName)
+}
+
+// SameAddress compares two addresses the way Aircall matches them:
+// case-insensitively, ignoring surrounding spaces.
+func SameAddress(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}

@@ -157,7 +157,7 @@ func Load(getenv func(string) string) (*Config, error) {
 			c.WebhookSecrets[src] = []byte(v)
 		}
 	}
-	if c.TenantID == "" {
+	if strings.TrimSpace(getenv("ENTRA_TENANT_ID")) == "" {
 		l.missing("ENTRA_TENANT_ID")
 	}
 	l.exactlyOne("BLOB_SERVICE_URL", "BLOB_CONNECTION_STRING")

@@ -8,6 +8,6 @@ shift
 trap '"$here/down.sh" "$run" >/dev/null 2>&1' EXIT
 trap 'exit 130' INT TERM
 "$here/up.sh" "$run" || exit 1
+# Tests and the demo read the connection strings from $run/env (devenv/devtest).
 export DEVENV_RUNDIR="$run"
-set -a; . "$run/env"; set +a
 "$@"

@@ -104,7 +104,7 @@ func Evaluate(u domain.User, c Context) []domain.Finding {
 		state := "upn=" + strings.ToLower(upn) + ";mail=" + strings.ToLower(mail) + ";source=" + string(src)
 		if src == domain.ClaimFromMail {
 			out = append(out, mk(domain.FindingUPNMismatch, domain.SeverityError, state,
-				fmt.Sprintf("%s signs in as %s but the emailaddress claim comes from user.mail, so Aircall receives %q: when the person's Aircall email is their UPN, Aircall answers \"Authentication has failed\".", upn, upn, claim),
+				fmt.Sprintf("The UPN %s differs from the mail %s and the emailaddress claim comes from user.mail, so Aircall receives %q: when the person's Aircall email is their UPN, Aircall answers \"Authentication has failed\".", upn, mail, claim),
 				"Do what Aircall's help article says: in the app's Attributes & Claims, edit the emailaddress claim and set its source attribute to user.userprincipalname (if a claims mapping policy is attached to the app, change the policy instead: it overrides the portal)."))
 		} else {
 			out = append(out, mk(domain.FindingUPNMismatch, domain.SeverityWarning, state,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"unicode"
 
@@ -245,7 +246,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		*f = flexString(n.String())
 		return nil
 	}
-	return &json.UnmarshalTypeError{Value: jsonKind(b), Type: nil}
+	return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeOf("")}
 }
 
 func jsonKind(b []byte) string {

@@ -8,9 +8,6 @@
 package main
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -20,10 +17,11 @@ import (
 	"net/url"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/identity-ops/aircall-entra-sso/handler/webhook"
 )
 
 // Result is what loadgen prints.
@@ -84,14 +82,10 @@ func drive(client *http.Client, target, key, secret string, users []string, rate
 			defer wg.Done()
 			user := users[i%len(users)]
 			body := fmt.Sprintf(`{"ticket":{"id":%d,"requester":{"email":%q}}}`, 1000+i, user)
-			ts := strconv.FormatInt(time.Now().Unix(), 10)
-			m := hmac.New(sha256.New, []byte(secret))
-			m.Write([]byte(ts + body))
 			req, _ := http.NewRequest(http.MethodPost, target, strings.NewReader(body))
+			req.Header = webhook.Sign(webhook.Zendesk, []byte(secret), time.Now(), []byte(body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("x-functions-key", key)
-			req.Header.Set("X-Zendesk-Webhook-Signature-Timestamp", ts)
-			req.Header.Set("X-Zendesk-Webhook-Signature", base64.StdEncoding.EncodeToString(m.Sum(nil)))
 			t0 := time.Now()
 			resp, err := client.Do(req)
 			if err != nil {

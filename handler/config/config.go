@@ -53,6 +53,7 @@ var Settings = []Setting{
 	{Name: "LOGIN_AUTHORITY", Origin: OriginApp, Default: "https://login.microsoftonline.com", Example: "https://login.microsoftonline.com", Help: "Entra sign-in authority that serves federation metadata (https://login.microsoftonline.us for US Gov)."},
 	{Name: "AZURE_TOKEN_CREDENTIALS", Origin: OriginApp, Default: "", Example: "ManagedIdentityCredential", Help: "Read by azidentity's DefaultAzureCredential: `ManagedIdentityCredential` in Azure, `dev` or unset locally (Azure CLI, azd). Listed here so deployments pin it."},
 	{Name: "APP_DISPLAY_NAME", Origin: OriginApp, Default: "Aircall SAML SSO", Example: "acme-saml@aircall", Help: "Display name of the enterprise app to create (the help article suggests e.g. acme-saml@aircall)."},
+	{Name: "APP_ID", Origin: OriginApp, Default: "", Example: "0c2b7a8e-1f3d-4c5b-9a6e-7d8f9a0b1c2d", Help: "appId (client id) of the Aircall enterprise app whose federation metadata is archived; empty: the app provision manages (found by its tag)."},
 	{Name: "APP_ASSIGN", Origin: OriginApp, Default: "", Example: "0d3f…-user-or-group-object-id,…", Help: "Comma-separated object ids of users or security groups to assign to the app (empty: assign nobody)."},
 	{Name: "CLAIM_SOURCE", Origin: OriginApp, Default: "userprincipalname", Example: "userprincipalname", Help: "Source of the emailaddress claim: `userprincipalname` (the help article's fix, default) or `mail`."},
 	{Name: "CERT_LIFETIME_DAYS", Origin: OriginApp, Default: "1095", Example: "1095", Help: "Lifetime of a new SAML signing certificate in days (1–1095, Entra's maximum is 3 years)."},
@@ -82,7 +83,9 @@ type Config struct {
 	GraphBaseURL   string
 	LoginAuthority string
 
-	AppDisplayName   string
+	AppDisplayName string
+	// AppID is APP_ID: the Aircall app's appId when set explicitly.
+	AppID            string
 	Assign           []string
 	ClaimSource      domain.ClaimSource
 	CertLifetime     time.Duration
@@ -124,6 +127,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		GraphBaseURL:               l.url("GRAPH_BASE_URL"),
 		LoginAuthority:             l.url("LOGIN_AUTHORITY"),
 		AppDisplayName:             l.str("APP_DISPLAY_NAME"),
+		AppID:                      l.guid("APP_ID"),
 		Assign:                     l.guidList("APP_ASSIGN"),
 		ClaimSource:                domain.ClaimSource(l.oneOf("CLAIM_SOURCE", string(domain.ClaimFromUPN), string(domain.ClaimFromMail))),
 		CertLifetime:               l.days("CERT_LIFETIME_DAYS", 1, 1095),

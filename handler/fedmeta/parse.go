@@ -1,0 +1,409 @@
+package fedmeta
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
+
+	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+)
+
+// MaxDocumentSize is the largest document accepted: 1 MiB. Entra's app
+// metadata is a few kilobytes even with several certificates.
+const MaxDocumentSize = 1 << 20
+
+// XML namespaces and protocol identifiers of SAML 2.0 metadata.
+const (
+	NamespaceMetadata = "urn:oasis:names:tc:SAML:2.0:metadata"
+	NamespaceDSig     = "http://www.w3.org/2000/09/xmldsig#"
+	ProtocolSAML2     = "urn:oasis:names:tc:SAML:2.0:protocol"
+)
+
+// utf8BOM starts Entra's app-specific metadata.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// EntityIDFor returns the entityID Entra uses for tenant:
+// https://sts.windows.net/{tenant}/.
+func EntityIDFor(tenant string) string { return "https://sts.windows.net/" + tenant + "/" }
+
+// Options says what a document must match.
+type Options struct {
+	// Tenant is the directory (tenant) id the document must belong to.
+	Tenant string
+	// Now is the time at which the signing certificate must be valid; zero
+	// means time.Now().
+	Now time.Time
+}
+
+// Metadata is what a validated document says. Every field comes from the
+// signed content only.
+type Metadata struct {
+	EntityID         string
+	SingleSignOnURLs map[string]string
+	SingleLogoutURLs map[string]string
+	// Certificates are the distinct signing certificates of the
+	// IDPSSODescriptor, in document order; the one that signed the document
+	// has SignsDocument set.
+	Certificates []domain.CertificateFacts
+}
+
+// Parse validates a federation metadata document and returns its facts. It
+// refuses, with an EUPSTREAM error whose cause carries the Problem: documents
+// over MaxDocumentSize, any DOCTYPE or other directive (so no DTD, no entity
+// definitions), references to undefined entities, malformed or truncated
+// XML, a root other than a SAML 2.0 EntityDescriptor, an entityID other than
+// the tenant's, no IDPSSODescriptor supporting SAML 2.0, no
+// SingleSignOnService URL, no signing certificate, and a missing or
+// non-verifying enveloped signature. A leading UTF-8 BOM is ignored.
+func Parse(doc []byte, o Options) (*Metadata, error) {
+	if o.Tenant == "" {
+		return nil, domain.Errorf(domain.EINTERNAL, "fedmeta: Parse needs the tenant id")
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if len(doc) > MaxDocumentSize {
+		return nil, refuse(ProblemTooLarge, nil, "the document is %d bytes, over the %d-byte limit", len(doc), MaxDocumentSize)
+	}
+	doc = bytes.TrimPrefix(doc, utf8BOM)
+	if len(bytes.TrimSpace(doc)) == 0 {
+		return nil, refuse(ProblemEmpty, nil, "the document is empty: check the appid and the LOGIN_AUTHORITY setting")
+	}
+	if err := screen(doc); err != nil {
+		return nil, err
+	}
+
+	// Structural checks on the raw document first, so that each defect gets
+	// its own clear error rather than a generic signature failure.
+	var raw xEntityDescriptor
+	if err := xml.Unmarshal(doc, &raw); err != nil {
+		return nil, refuse(ProblemNotMetadata, err, "the root element is not a SAML 2.0 md:EntityDescriptor")
+	}
+	facts, err := raw.check(o.Tenant)
+	if err != nil {
+		return nil, err
+	}
+
+	signer, err := raw.signer(facts)
+	if err != nil {
+		return nil, err
+	}
+	if now.Before(signer.NotBefore) || now.After(signer.NotAfter) {
+		return nil, refuse(ProblemSignerExpired, nil,
+			"the certificate that signs the metadata (thumbprint %s) is valid only from %s to %s: make a valid signing certificate active on the app",
+			thumbprint(signer), signer.NotBefore.UTC().Format(time.RFC3339), signer.NotAfter.UTC().Format(time.RFC3339))
+	}
+
+	// Verify the signature and take every fact from the signed content only,
+	// never from the raw tree (signature wrapping).
+	signed, err := verify(doc, facts.certs, now)
+	if err != nil {
+		return nil, err
+	}
+	var ed xEntityDescriptor
+	if err := xml.Unmarshal(signed, &ed); err != nil {
+		return nil, refuse(ProblemSignature, err, "the signed content does not decode")
+	}
+	sf, err := ed.check(o.Tenant)
+	if err != nil {
+		return nil, err
+	}
+	for i := range sf.meta.Certificates {
+		if sf.certs[i].Equal(signer) {
+			sf.meta.Certificates[i].SignsDocument = true
+		}
+	}
+	return &sf.meta, nil
+}
+
+// screen tokenizes the whole document with encoding/xml in strict mode: it
+// refuses directives (DOCTYPE, ENTITY), undefined entity references,
+// non-UTF-8 encodings and malformed or truncated XML. encoding/xml never
+// fetches or expands external entities; refusing any DOCTYPE makes the
+// policy explicit and keeps entity tricks out of the later passes.
+func screen(doc []byte) error {
+	dec := xml.NewDecoder(bytes.NewReader(doc))
+	dec.Strict = true
+	depth, roots := 0, 0
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return refuse(ProblemMalformed, err, "the document is not well-formed XML (truncated, an undefined entity or a non-UTF-8 encoding)")
+		}
+		switch t := tok.(type) {
+		case xml.Directive:
+			kind := strings.ToUpper(strings.Fields(string(t) + " x")[0])
+			return refuse(ProblemDTD, nil,
+				"the document contains a <!%s …> declaration; federation metadata never has a DTD or entity declarations, so it was not processed (possible XML entity attack or a proxy's error page)", kind)
+		case xml.StartElement:
+			if depth == 0 {
+				roots++
+			}
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
+	if roots != 1 || depth != 0 {
+		return refuse(ProblemMalformed, nil, "the document is not well-formed XML: it must have exactly one root element")
+	}
+	return nil
+}
+
+// verify checks the enveloped signature of doc's root element with
+// goxmldsig, against certs plus the certificate in the signature's KeyInfo,
+// and returns the canonical signed content.
+func verify(doc []byte, certs []*x509.Certificate, now time.Time) ([]byte, error) {
+	tree := etree.NewDocument()
+	if err := tree.ReadFromBytes(doc); err != nil {
+		return nil, refuse(ProblemMalformed, err, "the document is not well-formed XML")
+	}
+	root := tree.Root()
+	if root == nil {
+		return nil, refuse(ProblemMalformed, nil, "the document has no root element")
+	}
+	vc := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: certs})
+	vc.Clock = dsig.NewFakeClockAt(now)
+	validated, err := vc.Validate(root)
+	if errors.Is(err, dsig.ErrMissingSignature) {
+		return nil, refuse(ProblemUnsigned, err, "the document carries no XML signature over its root element")
+	}
+	if err != nil {
+		return nil, refuse(ProblemSignature, err, "the XML signature does not verify: the document was altered after Entra signed it")
+	}
+	out := etree.NewDocument()
+	out.SetRoot(validated)
+	b, err := out.WriteToBytes()
+	if err != nil {
+		return nil, refuse(ProblemSignature, err, "the signed content cannot be re-encoded")
+	}
+	return b, nil
+}
+
+// SHA256Hex returns the lower-case hex SHA-256 of doc: a snapshot's identity.
+func SHA256Hex(doc []byte) string {
+	sum := sha256.Sum256(doc)
+	return hex.EncodeToString(sum[:])
+}
+
+// CertificateFactsOf returns the facts of one certificate.
+func CertificateFactsOf(c *x509.Certificate) domain.CertificateFacts {
+	s256 := sha256.Sum256(c.Raw)
+	return domain.CertificateFacts{
+		Thumbprint: thumbprint(c),
+		SHA256:     strings.ToUpper(hex.EncodeToString(s256[:])),
+		Subject:    c.Subject.String(),
+		NotBefore:  c.NotBefore.UTC(),
+		NotAfter:   c.NotAfter.UTC(),
+	}
+}
+
+// thumbprint is the SHA-1 of the DER certificate in upper-case hex: the
+// portal's "Thumbprint".
+func thumbprint(c *x509.Certificate) string {
+	s1 := sha1.Sum(c.Raw)
+	return strings.ToUpper(hex.EncodeToString(s1[:]))
+}
+
+// The XML shapes read from a document. Only what is checked is declared.
+type (
+	xEntityDescriptor struct {
+		XMLName   xml.Name          `xml:"urn:oasis:names:tc:SAML:2.0:metadata EntityDescriptor"`
+		ID        string            `xml:"ID,attr"`
+		EntityID  string            `xml:"entityID,attr"`
+		Signature []xSignature      `xml:"http://www.w3.org/2000/09/xmldsig# Signature"`
+		IDPs      []xIDPSSO         `xml:"urn:oasis:names:tc:SAML:2.0:metadata IDPSSODescriptor"`
+		Roles     []xRoleDescriptor `xml:"urn:oasis:names:tc:SAML:2.0:metadata RoleDescriptor"`
+	}
+	xSignature struct {
+		KeyInfo *xKeyInfo `xml:"http://www.w3.org/2000/09/xmldsig# KeyInfo"`
+	}
+	xKeyInfo struct {
+		X509Data []struct {
+			Certificates []string `xml:"http://www.w3.org/2000/09/xmldsig# X509Certificate"`
+		} `xml:"http://www.w3.org/2000/09/xmldsig# X509Data"`
+	}
+	xKeyDescriptor struct {
+		Use     string    `xml:"use,attr"`
+		KeyInfo *xKeyInfo `xml:"http://www.w3.org/2000/09/xmldsig# KeyInfo"`
+	}
+	xEndpoint struct {
+		Binding  string `xml:"Binding,attr"`
+		Location string `xml:"Location,attr"`
+	}
+	xIDPSSO struct {
+		Protocols string           `xml:"protocolSupportEnumeration,attr"`
+		Keys      []xKeyDescriptor `xml:"urn:oasis:names:tc:SAML:2.0:metadata KeyDescriptor"`
+		SLO       []xEndpoint      `xml:"urn:oasis:names:tc:SAML:2.0:metadata SingleLogoutService"`
+		SSO       []xEndpoint      `xml:"urn:oasis:names:tc:SAML:2.0:metadata SingleSignOnService"`
+	}
+	xRoleDescriptor struct {
+		Keys []xKeyDescriptor `xml:"urn:oasis:names:tc:SAML:2.0:metadata KeyDescriptor"`
+	}
+)
+
+// checked is a structurally valid document's facts and parsed certificates
+// (certs[i] belongs to meta.Certificates[i]).
+type checked struct {
+	meta  Metadata
+	certs []*x509.Certificate
+}
+
+// check applies the structural rules and extracts the facts.
+func (ed *xEntityDescriptor) check(tenant string) (*checked, error) {
+	want := EntityIDFor(tenant)
+	if !strings.EqualFold(ed.EntityID, want) {
+		return nil, refuse(ProblemEntityID, nil,
+			"entityID is %q, want %q: the document belongs to another tenant; check ENTRA_TENANT_ID and LOGIN_AUTHORITY", ed.EntityID, want)
+	}
+	var idp *xIDPSSO
+	for i := range ed.IDPs {
+		if hasProtocol(ed.IDPs[i].Protocols, ProtocolSAML2) {
+			idp = &ed.IDPs[i]
+			break
+		}
+	}
+	if idp == nil {
+		return nil, refuse(ProblemNoIDP, nil, "no IDPSSODescriptor supports the SAML 2.0 protocol (%s): the document is not SAML metadata for Aircall", ProtocolSAML2)
+	}
+	c := &checked{meta: Metadata{EntityID: ed.EntityID, SingleSignOnURLs: map[string]string{}, SingleLogoutURLs: map[string]string{}}}
+	for _, e := range idp.SSO {
+		if usableURL(e.Location) {
+			c.meta.SingleSignOnURLs[e.Binding] = e.Location
+		}
+	}
+	if len(c.meta.SingleSignOnURLs) == 0 {
+		return nil, refuse(ProblemNoSSO, nil, "the IDPSSODescriptor has no SingleSignOnService with an https Location: Aircall would have nowhere to send users")
+	}
+	for _, e := range idp.SLO {
+		if usableURL(e.Location) {
+			c.meta.SingleLogoutURLs[e.Binding] = e.Location
+		}
+	}
+	seen := map[string]bool{}
+	for _, kd := range idp.Keys {
+		if kd.Use != "" && kd.Use != "signing" {
+			continue
+		}
+		for _, b64 := range kd.KeyInfo.certificates() {
+			cert, err := parseCert(b64)
+			if err != nil {
+				return nil, err
+			}
+			tp := thumbprint(cert)
+			if seen[tp] {
+				continue
+			}
+			seen[tp] = true
+			c.certs = append(c.certs, cert)
+			c.meta.Certificates = append(c.meta.Certificates, CertificateFactsOf(cert))
+		}
+	}
+	if len(c.certs) == 0 {
+		return nil, refuse(ProblemNoCertificate, nil, "the IDPSSODescriptor lists no signing certificate: the app has no active SAML signing certificate (run provision, or add one in the portal)")
+	}
+	return c, nil
+}
+
+// signer returns the certificate the signature names in its KeyInfo (the
+// first, as goxmldsig uses), or the only listed certificate when there is
+// none. The signature must be the root's own child.
+func (ed *xEntityDescriptor) signer(c *checked) (*x509.Certificate, error) {
+	if len(ed.Signature) == 0 {
+		return nil, refuse(ProblemUnsigned, nil, "the document carries no XML signature over its root element")
+	}
+	if len(ed.Signature) > 1 {
+		return nil, refuse(ProblemSignature, nil, "the root element carries %d signatures, want one", len(ed.Signature))
+	}
+	ki := ed.Signature[0].KeyInfo.certificates()
+	if len(ki) == 0 {
+		if len(c.certs) == 1 {
+			return c.certs[0], nil
+		}
+		return nil, refuse(ProblemSignature, nil, "the signature names no certificate and the document lists %d", len(c.certs))
+	}
+	cert, err := parseCert(ki[0])
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range c.certs {
+		if l.Equal(cert) {
+			return l, nil
+		}
+	}
+	// Signed with a certificate not listed for SAML (observed documents are
+	// signed with the app's own certificate): verify against it anyway.
+	c.certs = append(c.certs, cert)
+	return cert, nil
+}
+
+func (ki *xKeyInfo) certificates() []string {
+	if ki == nil {
+		return nil
+	}
+	var out []string
+	for _, d := range ki.X509Data {
+		out = append(out, d.Certificates...)
+	}
+	return out
+}
+
+func parseCert(b64 string) (*x509.Certificate, error) {
+	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(b64), ""))
+	if err != nil {
+		return nil, refuse(ProblemBadCert, err, "an X509Certificate is not valid base64")
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, refuse(ProblemBadCert, err, "an X509Certificate does not parse as a DER certificate")
+	}
+	return cert, nil
+}
+
+func hasProtocol(enum, p string) bool {
+	for _, f := range strings.Fields(enum) {
+		if f == p {
+			return true
+		}
+	}
+	return false
+}
+
+// usableURL accepts absolute https URLs, and http on loopback (the local
+// simulator).
+func usableURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	h := u.Hostname()
+	return u.Scheme == "https" || (u.Scheme == "http" && (h == "127.0.0.1" || h == "localhost" || h == "::1"))
+}
+
+// String summarises the metadata for logs and the CLI: the entityID, the SSO
+// URL and the certificates' thumbprints and expiry dates.
+func (m *Metadata) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "entityID %s", m.EntityID)
+	for _, c := range m.Certificates {
+		fmt.Fprintf(&b, "; cert %s until %s", c.Thumbprint, c.NotAfter.Format("2006-01-02"))
+	}
+	return b.String()
+}

@@ -1,0 +1,331 @@
+// aircall-entra-sso: everything the Function App needs, in one resource group.
+//
+//   az deployment group create -g <rg> -f infra/bicep/main.bicep -p @infra/bicep/main.parameters.json
+//   (or `make deploy`, which runs infra/deploy.sh: this deployment, then the zip deploy)
+//
+// Hosting: Flex Consumption, Linux, custom handler (docs/deploy.md says why).
+// Identity: the app's system-assigned managed identity for Storage, Service Bus,
+// Key Vault, Application Insights and Microsoft Graph; no keys or connection
+// strings in app settings.
+
+targetScope = 'resourceGroup'
+
+// ---------------------------------------------------------------- naming ----
+
+@description('Prefix of every resource name: lowercase letters, digits and hyphens.')
+@minLength(3)
+@maxLength(20)
+param namePrefix string = 'aircall-sso'
+
+@description('Azure region of every resource; it must offer Flex Consumption (az functionapp list-flexconsumption-locations).')
+param location string = resourceGroup().location
+
+@description('Tags applied to every resource.')
+param tags object = {}
+
+// ---------------------------------------------------------- app settings ----
+// Each parameter below feeds one app setting read by handler/config; the
+// README's settings table documents them.
+
+@description('ENTRA_TENANT_ID: tenant that holds the Aircall app. Default: the tenant of this deployment.')
+param entraTenantId string = tenant().tenantId
+
+@description('GRAPH_BASE_URL: Microsoft Graph root of the tenant\'s cloud.')
+param graphBaseUrl string = 'https://graph.microsoft.com'
+
+@description('LOGIN_AUTHORITY: Entra sign-in authority that serves federation metadata.')
+param loginAuthority string = 'https://login.microsoftonline.com'
+
+@description('APP_DISPLAY_NAME: display name of the enterprise app provision creates.')
+param appDisplayName string = 'Aircall SAML SSO'
+
+@description('APP_ID: appId of an existing Aircall app to archive and audit; empty: the app provision manages.')
+param appId string = ''
+
+@description('APP_ASSIGN: object ids of the users or security groups to assign to the app.')
+param appAssign array = []
+
+@description('CLAIM_SOURCE: source of the emailaddress claim.')
+@allowed([
+  'userprincipalname'
+  'mail'
+])
+param claimSource string = 'userprincipalname'
+
+@description('CERT_LIFETIME_DAYS: lifetime of a new SAML signing certificate.')
+@minValue(1)
+@maxValue(1095)
+param certLifetimeDays int = 1095
+
+@description('CERT_ROTATE_BEFORE_DAYS: add a new signing certificate this many days before the active one expires.')
+@minValue(1)
+@maxValue(365)
+param certRotateBeforeDays int = 30
+
+@description('CERT_EXPIRY_WARN_DAYS: days before expiry at which an expiry event is sent, comma-separated.')
+param certExpiryWarnDays string = '60,30,7'
+
+@description('BLOB_CONTAINER: container for metadata archives, checkpoints, reports, the outbox and locks.')
+param blobContainer string = 'aircall-sso'
+
+@description('SERVICEBUS_QUEUE: queue that receives remediation events.')
+param serviceBusQueue string = 'aircall-sso-remediation'
+
+@description('Duplicate detection window of the queue (ISO 8601, at most P7D).')
+param duplicateDetectionWindow string = 'P1D'
+
+@description('AUDIT_SCOPE: users the nightly audit checks.')
+@allowed([
+  'assigned'
+  'all'
+])
+param auditScope string = 'assigned'
+
+@description('AUDIT_TIME_BUDGET: scan time per invocation before it checkpoints (Go duration, below host.json functionTimeout of 10 minutes).')
+param auditTimeBudget string = '8m'
+
+@description('AUDIT_SHARDS: parallel shards of a full scan.')
+@minValue(1)
+@maxValue(64)
+param auditShards int = 8
+
+@description('Webhook sources to accept. Each needs a Key Vault secret named webhook-<source> (docs/deploy.md); the others stay empty and are refused.')
+@allowed([
+  'zendesk'
+  'jira'
+  'servicenow'
+  'generic'
+])
+param webhookSources array = []
+
+@description('JIRA_USER_FIELD: Jira field holding the affected user\'s email; empty: the reporter\'s email.')
+param jiraUserField string = ''
+
+@description('LOG_LEVEL of the handler.')
+@allowed([
+  'debug'
+  'info'
+  'warn'
+  'error'
+])
+param logLevel string = 'info'
+
+// ------------------------------------------------------------- platform ----
+
+@description('Most instances the Function App scales out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Flex Consumption instance memory in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Grant the Microsoft Graph application permissions to the app identity in this deployment (the deploying identity must be allowed to grant admin consent). false: run infra/grant-graph-permissions.sh as an administrator instead.')
+param grantGraphPermissions bool = false
+
+@description('Microsoft Graph application permissions the app needs (notes: least privilege).')
+param graphAppRoles array = [
+  'Application.ReadWrite.OwnedBy'
+  'Application.Read.All'
+  'Policy.Read.All'
+  'Policy.ReadWrite.ApplicationConfiguration'
+  'AppRoleAssignment.ReadWrite.All'
+  'User.Read.All'
+  'GroupMember.Read.All'
+]
+
+@description('Object id of the user or group that creates the webhook secrets (Key Vault Secrets Officer on the vault); empty: none. infra/deploy.sh passes the signed-in user.')
+param secretsOfficerPrincipalId string = ''
+
+@description('Principal type of secretsOfficerPrincipalId.')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param secretsOfficerPrincipalType string = 'User'
+
+// ---------------------------------------------------------------- names ----
+
+var suffix = uniqueString(resourceGroup().id, namePrefix)
+var compactPrefix = toLower(replace(namePrefix, '-', ''))
+var names = {
+  functionApp: '${namePrefix}-${suffix}'
+  plan: '${namePrefix}-plan-${suffix}'
+  storage: '${take(compactPrefix, 11)}${suffix}'
+  keyVault: 'kv${take(compactPrefix, 9)}${suffix}'
+  serviceBus: '${namePrefix}-sb-${suffix}'
+  logAnalytics: '${namePrefix}-logs-${suffix}'
+  appInsights: '${namePrefix}-ai-${suffix}'
+  deploymentContainer: 'app-package'
+}
+
+// ------------------------------------------------------------ resources ----
+
+module monitoring './modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    logAnalyticsName: names.logAnalytics
+    appInsightsName: names.appInsights
+    tags: tags
+  }
+}
+
+module storage './modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    location: location
+    name: names.storage
+    archiveContainerName: blobContainer
+    deploymentContainerName: names.deploymentContainer
+    tags: tags
+  }
+}
+
+module serviceBus './modules/servicebus.bicep' = {
+  name: 'servicebus'
+  params: {
+    location: location
+    namespaceName: names.serviceBus
+    queueName: serviceBusQueue
+    duplicateDetectionWindow: duplicateDetectionWindow
+    tags: tags
+  }
+}
+
+module keyVault './modules/keyvault.bicep' = {
+  name: 'keyvault'
+  params: {
+    location: location
+    name: names.keyVault
+    secretsOfficerPrincipalId: secretsOfficerPrincipalId
+    secretsOfficerPrincipalType: secretsOfficerPrincipalType
+    tags: tags
+  }
+}
+
+module functionApp './modules/functionapp.bicep' = {
+  name: 'functionapp'
+  params: {
+    location: location
+    planName: names.plan
+    name: names.functionApp
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    tags: tags
+  }
+}
+
+module roles './modules/roles.bicep' = {
+  name: 'roles'
+  params: {
+    principalId: functionApp.outputs.principalId
+    storageAccountName: storage.outputs.name
+    serviceBusNamespaceName: serviceBus.outputs.namespaceName
+    serviceBusQueueName: serviceBus.outputs.queueName
+    keyVaultName: keyVault.outputs.name
+    appInsightsName: monitoring.outputs.appInsightsName
+  }
+}
+
+module graphPermissions './modules/graph-permissions.bicep' = if (grantGraphPermissions) {
+  name: 'graph-permissions'
+  params: {
+    principalId: functionApp.outputs.principalId
+    appRoles: graphAppRoles
+  }
+}
+
+// Key Vault reference of the webhook secret of one source, or '' (source refused).
+var secretUriBase = '${keyVault.outputs.vaultUri}secrets/webhook-'
+
+// BEGIN APP SETTINGS
+// Every app setting of the Function App, one `NAME: value` per line: this
+// object is the whole set (appsettings.bicep replaces the app's settings with
+// it) and infra/infra_test.go checks its names against handler/config.Settings,
+// local.settings.sample.json and the README. FUNCTIONS_WORKER_RUNTIME and
+// FUNCTIONS_EXTENSION_VERSION are not app settings on Flex Consumption (see
+// modules/functionapp.bicep: functionAppConfig.runtime is custom 1.0).
+var appSettings = {
+  // Functions host: identity-based host storage and Application Insights with Entra auth.
+  AzureWebJobsStorage__accountName: storage.outputs.name
+  AzureWebJobsStorage__credential: 'managedidentity'
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+  // handler/config settings with Origin "app".
+  ENTRA_TENANT_ID: entraTenantId
+  GRAPH_BASE_URL: graphBaseUrl
+  LOGIN_AUTHORITY: loginAuthority
+  AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential'
+  APP_DISPLAY_NAME: appDisplayName
+  APP_ID: appId
+  APP_ASSIGN: join(appAssign, ',')
+  CLAIM_SOURCE: claimSource
+  CERT_LIFETIME_DAYS: string(certLifetimeDays)
+  CERT_ROTATE_BEFORE_DAYS: string(certRotateBeforeDays)
+  CERT_EXPIRY_WARN_DAYS: certExpiryWarnDays
+  BLOB_SERVICE_URL: storage.outputs.blobEndpoint
+  BLOB_CONTAINER: blobContainer
+  SERVICEBUS_NAMESPACE: serviceBus.outputs.fullyQualifiedNamespace
+  SERVICEBUS_QUEUE: serviceBusQueue
+  AUDIT_SCOPE: auditScope
+  AUDIT_TIME_BUDGET: auditTimeBudget
+  AUDIT_SHARDS: string(auditShards)
+  WEBHOOK_SECRET_ZENDESK: contains(webhookSources, 'zendesk') ? '@Microsoft.KeyVault(SecretUri=${secretUriBase}zendesk/)' : ''
+  WEBHOOK_SECRET_JIRA: contains(webhookSources, 'jira') ? '@Microsoft.KeyVault(SecretUri=${secretUriBase}jira/)' : ''
+  WEBHOOK_SECRET_SERVICENOW: contains(webhookSources, 'servicenow') ? '@Microsoft.KeyVault(SecretUri=${secretUriBase}servicenow/)' : ''
+  WEBHOOK_SECRET_GENERIC: contains(webhookSources, 'generic') ? '@Microsoft.KeyVault(SecretUri=${secretUriBase}generic/)' : ''
+  JIRA_USER_FIELD: jiraUserField
+  LOG_LEVEL: logLevel
+}
+// END APP SETTINGS
+
+module settings './modules/appsettings.bicep' = {
+  name: 'appsettings'
+  params: {
+    functionAppName: functionApp.outputs.name
+    settings: appSettings
+  }
+  dependsOn: [
+    roles
+  ]
+}
+
+// -------------------------------------------------------------- outputs ----
+
+@description('Function App name (deploy.yml and infra/deploy.sh read it).')
+output functionAppName string = functionApp.outputs.name
+
+@description('Default host name of the Function App.')
+output defaultHostName string = functionApp.outputs.defaultHostName
+
+@description('Link for Aircall: the archived federation metadata summary (append the metadata function key as code=...).')
+output metadataUrl string = 'https://${functionApp.outputs.defaultHostName}/api/metadata'
+
+@description('The Federation Metadata XML Aircall asks for, served by the app (append the metadata function key as code=...).')
+output metadataXmlUrl string = 'https://${functionApp.outputs.defaultHostName}/api/metadata?format=xml'
+
+@description('Where Entra serves the Aircall app\'s federation metadata; {appId} is the app\'s appId.')
+output federationMetadataUrlPattern string = '${loginAuthority}/${entraTenantId}/federationmetadata/2007-06/federationmetadata.xml?appid={appId}'
+
+@description('Object id of the app\'s managed identity (infra/grant-graph-permissions.sh takes it).')
+output principalId string = functionApp.outputs.principalId
+
+@description('Key Vault that holds the webhook secrets (webhook-<source>).')
+output keyVaultName string = keyVault.outputs.name
+
+@description('Storage account of the archive.')
+output storageAccountName string = storage.outputs.name
+
+@description('Service Bus namespace of the remediation queue.')
+output serviceBusNamespace string = serviceBus.outputs.fullyQualifiedNamespace
+
+@description('Whether this deployment granted the Microsoft Graph permissions.')
+output graphPermissionsGranted bool = grantGraphPermissions

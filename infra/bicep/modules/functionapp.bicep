@@ -1,0 +1,92 @@
+// The Function App: a Linux custom handler (one Go binary) on the Flex
+// Consumption plan, with a system-assigned managed identity.
+//
+// On Flex Consumption the worker runtime is not an app setting:
+// FUNCTIONS_WORKER_RUNTIME=custom is expressed as functionAppConfig.runtime
+// { name: 'custom', version: '1.0' } (the Flex stacks API lists custom 1.0),
+// and FUNCTIONS_EXTENSION_VERSION is set by the platform. The app settings
+// themselves are applied by appsettings.bicep once the identity has its roles,
+// so Key Vault references resolve on first start.
+
+@description('Azure region.')
+param location string
+
+@description('Flex Consumption plan name.')
+param planName string
+
+@description('Function App name (also the host name: <name>.azurewebsites.net).')
+@minLength(2)
+@maxLength(60)
+param name string
+
+@description('Blob container URL Flex Consumption deploys the app package to (read with the app identity).')
+param deploymentContainerUrl string
+
+@description('Most instances the app scales out to (Flex allows 1-1000).')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Instance memory in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+param tags object = {}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'SystemAssignedIdentity'
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'custom'
+        version: '1.0'
+      }
+    }
+  }
+}
+
+output name string = site.name
+output principalId string = site.identity.principalId
+output defaultHostName string = site.properties.defaultHostName

@@ -1,0 +1,119 @@
+// The storage account behind the app: host storage (AzureWebJobsStorage, through
+// the managed identity), the Flex Consumption deployment container, and the
+// archive container the app writes (BLOB_CONTAINER: metadata snapshots,
+// checkpoints, reports, the outbox, locks).
+// No shared keys, no anonymous access, TLS 1.2 minimum; blob versioning and
+// soft delete keep every overwritten or deleted archive blob recoverable.
+
+@description('Azure region.')
+param location string
+
+@description('Storage account name: 3-24 lowercase letters and digits, unique in Azure.')
+@minLength(3)
+@maxLength(24)
+param name string
+
+@description('Container the app stores its archive, checkpoints and outbox in (BLOB_CONTAINER).')
+param archiveContainerName string
+
+@description('Container Flex Consumption reads the deployment package from.')
+param deploymentContainerName string
+
+@description('Days a deleted or overwritten blob, or a deleted container, can be restored.')
+@minValue(1)
+@maxValue(365)
+param softDeleteDays int = 30
+
+@description('Days a previous blob version is kept. Checkpoints and pointers are rewritten often (a checkpoint per page of a scan), so old versions are deleted after this; current blobs, archived metadata documents included, are never touched.')
+@minValue(1)
+@maxValue(365)
+param keepVersionsDays int = 30
+
+param tags object = {}
+
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    accessTier: 'Hot'
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    allowBlobPublicAccess: false
+    // Everything (host, deployment, app) authenticates with Entra ID.
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    isVersioningEnabled: true
+    deleteRetentionPolicy: {
+      enabled: true
+      days: softDeleteDays
+    }
+    containerDeleteRetentionPolicy: {
+      enabled: true
+      days: softDeleteDays
+    }
+  }
+}
+
+resource archiveContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: archiveContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deploymentContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+// Versioning keeps every overwrite; this bounds what that costs.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'delete-old-versions'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+            }
+            actions: {
+              version: {
+                delete: {
+                  daysAfterCreationGreaterThan: keepVersionsDays
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
+
+output name string = account.name
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+output deploymentContainerUrl string = '${account.properties.primaryEndpoints.blob}${deploymentContainer.name}'

@@ -1,0 +1,351 @@
+package infra_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The Bicep CLI cannot run here, so these helpers read Bicep text just well
+// enough for structural checks: strings and comments are blanked out (keeping
+// every byte offset and newline) so that braces can be matched and top-level
+// keys found without being fooled by '${...}' interpolations or comments.
+
+// blankBicep returns src with the contents of comments and string literals
+// replaced by spaces. Interpolations inside strings are blanked too.
+func blankBicep(src string) string {
+	b := []byte(src)
+	out := make([]byte, len(b))
+	copy(out, b)
+	blank := func(i int) {
+		if out[i] != '\n' {
+			out[i] = ' '
+		}
+	}
+	i := 0
+	for i < len(b) {
+		switch {
+		case strings.HasPrefix(src[i:], "//"):
+			for i < len(b) && b[i] != '\n' {
+				blank(i)
+				i++
+			}
+		case strings.HasPrefix(src[i:], "/*"):
+			end := strings.Index(src[i+2:], "*/")
+			stop := len(b)
+			if end >= 0 {
+				stop = i + 2 + end + 2
+			}
+			for ; i < stop; i++ {
+				blank(i)
+			}
+		case strings.HasPrefix(src[i:], "'''"):
+			end := strings.Index(src[i+3:], "'''")
+			stop := len(b)
+			if end >= 0 {
+				stop = i + 3 + end + 3
+			}
+			for j := i + 3; j < stop-3 && j < len(b); j++ {
+				blank(j)
+			}
+			i = stop
+		case b[i] == '\'':
+			i = skipString(b, i, blank)
+		default:
+			i++
+		}
+	}
+	return string(out)
+}
+
+// skipString blanks the string literal starting at b[start] (a quote),
+// including any ${...} interpolation, and returns the index after it.
+func skipString(b []byte, start int, blank func(int)) int {
+	i := start + 1
+	for i < len(b) {
+		switch {
+		case b[i] == '\\' && i+1 < len(b):
+			blank(i)
+			blank(i + 1)
+			i += 2
+		case b[i] == '\'':
+			return i + 1
+		case b[i] == '$' && i+1 < len(b) && b[i+1] == '{':
+			blank(i)
+			blank(i + 1)
+			i += 2
+			depth := 1
+			for i < len(b) && depth > 0 {
+				switch b[i] {
+				case '{':
+					depth++
+				case '}':
+					depth--
+				case '\'':
+					j := skipString(b, i, blank)
+					for k := i; k < j; k++ {
+						blank(k)
+					}
+					i = j
+					continue
+				}
+				blank(i)
+				i++
+			}
+		default:
+			blank(i)
+			i++
+		}
+	}
+	return i
+}
+
+// block returns the offsets of the text between the brace that opens at or
+// after from in blanked text and its matching closing brace.
+func block(blanked string, from int) (start, end int, err error) {
+	open := strings.IndexByte(blanked[from:], '{')
+	if open < 0 {
+		return 0, 0, fmt.Errorf("no '{' after offset %d", from)
+	}
+	open += from
+	depth := 0
+	for i := open; i < len(blanked); i++ {
+		switch blanked[i] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return open + 1, i, nil
+			}
+		}
+	}
+	return 0, 0, fmt.Errorf("unbalanced '{' at offset %d", open)
+}
+
+var keyLine = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:`)
+
+// topLevelKeys lists the object keys at the outermost level of the blanked
+// object body blanked[start:end]: lines that start at nesting depth 0 with
+// `name:`.
+func topLevelKeys(blanked string, start, end int) []string {
+	var keys []string
+	depth := 0
+	for _, line := range strings.SplitAfter(blanked[start:end], "\n") {
+		if depth == 0 {
+			if m := keyLine.FindStringSubmatch(line); m != nil {
+				keys = append(keys, m[1])
+			}
+		}
+		for _, c := range line {
+			switch c {
+			case '{', '[', '(':
+				depth++
+			case '}', ']', ')':
+				depth--
+			}
+		}
+	}
+	return keys
+}
+
+// bicepParam is one `param` declaration.
+type bicepParam struct {
+	Name     string
+	Optional bool // has a default value or a nullable type
+}
+
+var paramDecl = regexp.MustCompile(`(?m)^param\s+([A-Za-z_][A-Za-z0-9_]*)\s+([^\n=]*?)\s*(=.*)?$`)
+
+func params(src string) map[string]bicepParam {
+	out := map[string]bicepParam{}
+	for _, m := range paramDecl.FindAllStringSubmatch(blankBicep(src), -1) {
+		out[m[1]] = bicepParam{Name: m[1], Optional: m[3] != "" || strings.HasSuffix(strings.TrimSpace(m[2]), "?")}
+	}
+	return out
+}
+
+var outputDecl = regexp.MustCompile(`(?m)^output\s+([A-Za-z_][A-Za-z0-9_]*)\s`)
+
+func outputs(src string) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range outputDecl.FindAllStringSubmatch(blankBicep(src), -1) {
+		out[m[1]] = true
+	}
+	return out
+}
+
+// moduleRef is one `module name 'path' = ... { params: {...} }` in a template.
+type moduleRef struct {
+	Symbol string
+	Path   string
+	Params []string
+}
+
+var moduleDecl = regexp.MustCompile(`(?m)^module\s+([A-Za-z_][A-Za-z0-9_]*)\s+'([^']+)'\s*=`)
+
+func modules(t *testing.T, src string) []moduleRef {
+	t.Helper()
+	blanked := blankBicep(src)
+	var refs []moduleRef
+	for _, m := range moduleDecl.FindAllStringSubmatchIndex(src, -1) {
+		ref := moduleRef{Symbol: src[m[2]:m[3]], Path: src[m[4]:m[5]]}
+		bodyStart, bodyEnd, err := block(blanked, m[1])
+		if err != nil {
+			t.Fatalf("module %s: %v", ref.Symbol, err)
+		}
+		body := blanked[bodyStart:bodyEnd]
+		loc := regexp.MustCompile(`(?m)^\s*params\s*:\s*\{`).FindStringIndex(body)
+		if loc != nil {
+			ps, pe, err := block(blanked, bodyStart+loc[0])
+			if err != nil {
+				t.Fatalf("module %s params: %v", ref.Symbol, err)
+			}
+			ref.Params = topLevelKeys(blanked, ps, pe)
+		}
+		refs = append(refs, ref)
+	}
+	return refs
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return string(b)
+}
+
+func TestBlankBicepKeepsStructure(t *testing.T) {
+	src := "var a = { // c { \n  k: 'x${f({ y: 1 })}\\' }'\n  /* } */ j: '''\n}'''\n}\n"
+	got := blankBicep(src)
+	if len(got) != len(src) || strings.Count(got, "\n") != strings.Count(src, "\n") {
+		t.Fatalf("blanking changed offsets:\n%q\n%q", src, got)
+	}
+	start, end, err := block(got, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys := topLevelKeys(got, start, end); strings.Join(keys, ",") != "k,j" {
+		t.Errorf("keys = %v, want [k j] (from %q)", keys, got)
+	}
+}
+
+// TestMainReferencesEveryModule: every file under modules/ is used by
+// main.bicep, every module main.bicep uses exists, the params it passes are
+// declared by the module, and every required module param is passed.
+func TestMainReferencesEveryModule(t *testing.T) {
+	mainSrc := readFile(t, filepath.Join("bicep", "main.bicep"))
+	refs := modules(t, mainSrc)
+	if len(refs) == 0 {
+		t.Fatal("main.bicep declares no modules")
+	}
+	used := map[string]bool{}
+	for _, ref := range refs {
+		path := filepath.Join("bicep", filepath.FromSlash(ref.Path))
+		used[filepath.Clean(path)] = true
+		modSrc, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("module %s: %s does not exist", ref.Symbol, ref.Path)
+			continue
+		}
+		declared := params(string(modSrc))
+		passed := map[string]bool{}
+		for _, p := range ref.Params {
+			passed[p] = true
+			if _, ok := declared[p]; !ok {
+				t.Errorf("module %s passes param %q that %s does not declare", ref.Symbol, p, ref.Path)
+			}
+		}
+		for name, p := range declared {
+			if !p.Optional && !passed[name] {
+				t.Errorf("module %s does not pass required param %q of %s", ref.Symbol, name, ref.Path)
+			}
+		}
+		// Every <symbol>.outputs.<name> used in main.bicep is an output of the module.
+		outs := outputs(string(modSrc))
+		re := regexp.MustCompile(`\b` + ref.Symbol + `\.outputs\.([A-Za-z_][A-Za-z0-9_]*)`)
+		for _, m := range re.FindAllStringSubmatch(mainSrc, -1) {
+			if !outs[m[1]] {
+				t.Errorf("main.bicep reads %s.outputs.%s, which %s does not declare", ref.Symbol, m[1], ref.Path)
+			}
+		}
+	}
+	files, err := filepath.Glob(filepath.Join("bicep", "modules", "*.bicep"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if !used[filepath.Clean(f)] {
+			t.Errorf("%s is not used by main.bicep: reference it or delete it", f)
+		}
+	}
+}
+
+// TestParametersExample: the example parameters file sets only parameters
+// main.bicep declares, and every required one.
+func TestParametersExample(t *testing.T) {
+	declared := params(readFile(t, filepath.Join("bicep", "main.bicep")))
+	var file struct {
+		Parameters map[string]any `json:"parameters"`
+	}
+	decodeJSON(t, filepath.Join("bicep", "main.parameters.example.json"), &file)
+	for name := range file.Parameters {
+		if _, ok := declared[name]; !ok {
+			t.Errorf("main.parameters.example.json sets %q, which main.bicep does not declare", name)
+		}
+	}
+	for name, p := range declared {
+		if _, ok := file.Parameters[name]; !p.Optional && !ok {
+			t.Errorf("main.parameters.example.json lacks required parameter %q", name)
+		}
+	}
+}
+
+// TestTemplateShape pins the facts other parts of the project rely on.
+func TestTemplateShape(t *testing.T) {
+	mainSrc := readFile(t, filepath.Join("bicep", "main.bicep"))
+	outs := outputs(mainSrc)
+	// deploy.yml and infra/deploy.sh read these outputs.
+	for _, o := range []string{"functionAppName", "defaultHostName", "metadataUrl", "metadataXmlUrl", "federationMetadataUrlPattern", "principalId", "keyVaultName", "graphPermissionsGranted"} {
+		if !outs[o] {
+			t.Errorf("main.bicep has no output %q (infra/deploy.sh reads it)", o)
+		}
+	}
+	app := readFile(t, filepath.Join("bicep", "modules", "functionapp.bicep"))
+	for _, want := range []string{"tier: 'FlexConsumption'", "name: 'custom'", "version: '1.0'", "type: 'SystemAssigned'", "type: 'SystemAssignedIdentity'"} {
+		if !strings.Contains(app, want) {
+			t.Errorf("modules/functionapp.bicep lacks %q", want)
+		}
+	}
+
+	files, err := filepath.Glob(filepath.Join("bicep", "*.bicep"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods, _ := filepath.Glob(filepath.Join("bicep", "modules", "*.bicep"))
+	files = append(files, mods...)
+	resourceDecl := regexp.MustCompile(`(?m)^\s*resource\s+\w+\s+'([^'@]+)@([^']+)'`)
+	apiVersion := regexp.MustCompile(`^(\d{4}-\d{2}-\d{2}(-preview)?|v1\.0)$`)
+	for _, f := range files {
+		src := readFile(t, f)
+		for _, m := range resourceDecl.FindAllStringSubmatch(src, -1) {
+			if !apiVersion.MatchString(m[2]) {
+				t.Errorf("%s: resource type %s has API version %q", f, m[1], m[2])
+			}
+			if strings.HasPrefix(m[1], "Microsoft.Graph/") && !regexp.MustCompile(`(?m)^extension\s+microsoftGraphV1\s*$`).MatchString(src) {
+				t.Errorf("%s uses %s without `extension microsoftGraphV1`", f, m[1])
+			}
+		}
+		if strings.Contains(src, "extension microsoftGraphV1") {
+			cfg := readFile(t, filepath.Join("bicep", "bicepconfig.json"))
+			if !strings.Contains(cfg, `"microsoftGraphV1": "br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:`) {
+				t.Errorf("%s declares extension microsoftGraphV1 but bicepconfig.json has no such alias", f)
+			}
+		}
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/identity-ops/aircall-entra-sso/devenv/devhost"
+	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 )
 
 func main() {
@@ -40,6 +41,10 @@ type demo struct {
 	env    map[string]string
 	out    io.Writer
 	extras []func() error
+	// sim is the Graph + Entra simulator; mismatch a user whose UPN differs
+	// from their mail.
+	sim      *graphsim.Server
+	mismatch graphsim.User
 }
 
 func run(dist string, verbose bool) error {
@@ -84,9 +89,11 @@ func run(dist string, verbose bool) error {
 		return err
 	}
 	fmt.Fprintf(d.out, "%d %s\n", st, body)
-	for _, step := range steps {
-		if err := step(d); err != nil {
-			return err
+	for _, name := range stepOrder {
+		if step, ok := steps[name]; ok {
+			if err := step(d); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
 		}
 	}
 	title(d.out, "Stop the handler with SIGTERM")
@@ -99,8 +106,13 @@ func run(dist string, verbose bool) error {
 	return nil
 }
 
-// steps are the jobs' demo steps, added by the other files of this command.
-var steps []func(d *demo) error
+// steps are the jobs' demo steps, added by the other files of this command
+// with registerStep, and run in stepOrder.
+var steps = map[string]func(d *demo) error{}
+
+var stepOrder = []string{"provision", "archive", "audit", "webhook", "events"}
+
+func registerStep(name string, fn func(d *demo) error) { steps[name] = fn }
 
 func names(h *devhost.Host) []string {
 	var out []string
@@ -153,3 +165,6 @@ func sortStrings(s []string) {
 		}
 	}
 }
+
+// ctx is the context of one demo step.
+func (d *demo) ctx() context.Context { return context.Background() }

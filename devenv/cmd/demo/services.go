@@ -4,22 +4,61 @@ import (
 	"fmt"
 
 	"github.com/identity-ops/aircall-entra-sso/devenv/devtest"
+	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 )
 
-// setupServices points the handler's settings at the local stand-ins.
+// demoUsers is the size of the simulated tenant the demo audits.
+const demoUsers = 10000
+
+// setupServices starts the Graph + Entra sign-in simulator with a seeded
+// tenant and points the handler's settings at it, at Azurite and at the
+// Service Bus peer. The handler authenticates with the real azidentity
+// ManagedIdentityCredential against the simulator's token endpoint
+// (IDENTITY_ENDPOINT / IDENTITY_HEADER, as App Service sets them).
 func (d *demo) setupServices() error {
 	blob := devtest.Env("DEVENV_BLOB_CONNECTION_STRING")
 	sb := devtest.Env("DEVENV_SERVICEBUS_CONNECTION_STRING")
-	if blob == "" {
-		return fmt.Errorf("Azurite is not running: run the demo with `make demo` (it starts the local services)")
+	if blob == "" || sb == "" {
+		return fmt.Errorf("Azurite or the Service Bus peer is not running: run the demo with `make demo` (it starts the local services)")
 	}
+	sim := graphsim.New(graphsim.Options{Seed: 42, Users: demoUsers, Mix: graphsim.Mix{
+		UPNMismatch: 0.04, MailMissing: 0.01, Guests: 0.02, Disabled: 0.01, CaseOnly: 0.02,
+	}})
+	if err := sim.Start(); err != nil {
+		return err
+	}
+	d.sim = sim
+	d.extras = append(d.extras, func() error { sim.Close(); return nil })
+	// The webhook step asks about a user whose UPN differs from their mail;
+	// provision assigns that user to the app.
+	sim.Tenant().EachTruth(func(tr graphsim.Truth) bool {
+		if tr.Problems == graphsim.ProblemUPNMismatch && tr.User.AccountEnabled {
+			d.mismatch = tr.User
+			return false
+		}
+		return true
+	})
 	d.env["BLOB_CONNECTION_STRING"] = blob
 	d.env["BLOB_SERVICE_URL"] = ""
-	d.env["BLOB_CONTAINER"] = "aircall-sso-demo"
+	d.env["BLOB_CONTAINER"] = devtest.UniqueName("demo-")
 	d.env["SERVICEBUS_CONNECTION_STRING"] = sb
 	d.env["SERVICEBUS_NAMESPACE"] = ""
-	d.env["ENTRA_TENANT_ID"] = "11111111-2222-3333-4444-555555555555"
-	d.env["GRAPH_BASE_URL"] = "http://127.0.0.1:1"
-	d.env["LOGIN_AUTHORITY"] = "http://127.0.0.1:1"
+	d.env["SERVICEBUS_QUEUE"] = "aircall-sso-remediation"
+	d.env["ENTRA_TENANT_ID"] = sim.TenantID()
+	d.env["GRAPH_BASE_URL"] = sim.URL()
+	d.env["LOGIN_AUTHORITY"] = sim.URL()
+	d.env["IDENTITY_ENDPOINT"] = sim.IdentityEndpoint()
+	d.env["IDENTITY_HEADER"] = sim.IdentityHeader()
+	d.env["AZURE_TOKEN_CREDENTIALS"] = "ManagedIdentityCredential"
+	d.env["APP_DISPLAY_NAME"] = "acme-saml@aircall"
+	d.env["AUDIT_SCOPE"] = "all"
+	d.env["WEBHOOK_SECRET_ZENDESK"] = demoZendeskSecret
+	if d.mismatch.ID != "" {
+		d.env["APP_ASSIGN"] = d.mismatch.ID
+	}
+	fmt.Fprintf(d.out, "simulated tenant %s: %d users (Graph simulator at %s)\n", sim.TenantID(), demoUsers, sim.URL())
 	return nil
 }
+
+// demoZendeskSecret is the demo's Zendesk signing secret (not a real one).
+const demoZendeskSecret = "demo-zendesk-signing-secret-0123456789"

@@ -1,0 +1,362 @@
+package graph
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/microsoftgraph/msgraph-sdk-go/applications"
+	"github.com/microsoftgraph/msgraph-sdk-go/applicationtemplates"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
+
+	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+)
+
+// Graph permissions named in EFORBIDDEN errors.
+const (
+	permRead      = "Application.Read.All"
+	permWrite     = "Application.ReadWrite.OwnedBy (or Application.ReadWrite.All for an app the identity does not own)"
+	permPolicy    = "Policy.ReadWrite.ApplicationConfiguration and Policy.Read.All"
+	permAssign    = "AppRoleAssignment.ReadWrite.All"
+	permInstanti  = "Application.ReadWrite.OwnedBy"
+	appSelect     = "id,appId,displayName,tags,identifierUris,web,appRoles"
+	spSelect      = "id,appId,displayName,tags,preferredSingleSignOnMode,preferredTokenSigningKeyThumbprint,keyCredentials,appRoles"
+	spListSelect  = "id,appId,displayName,tags"
+	appListSelect = "id,appId,displayName,tags"
+)
+
+func (c *Client) apps() *applications.ApplicationsRequestBuilder {
+	return applications.NewApplicationsRequestBuilderInternal(c.params(), c.adapter)
+}
+
+func (c *Client) sps() *serviceprincipals.ServicePrincipalsRequestBuilder {
+	return serviceprincipals.NewServicePrincipalsRequestBuilderInternal(c.params(), c.adapter)
+}
+
+// FindApp implements domain.AppDirectory: by appId, else the service
+// principal or application tagged domain.ManagedTag, else the service
+// principal named l.DisplayName.
+func (c *Client) FindApp(ctx context.Context, l domain.AppLookup) (domain.App, error) {
+	type attempt struct{ what, filter string }
+	var tries []attempt
+	if l.AppID != "" {
+		tries = append(tries, attempt{"appId " + l.AppID, "appId eq " + odataString(l.AppID)})
+	} else {
+		tag := "tags/any(t:t eq " + odataString(domain.ManagedTag) + ")"
+		tries = append(tries, attempt{"tag " + domain.ManagedTag, tag})
+		if l.DisplayName != "" {
+			tries = append(tries, attempt{"display name " + l.DisplayName, "displayName eq " + odataString(l.DisplayName)})
+		}
+	}
+	for _, a := range tries {
+		appIDs, err := c.findAppIDs(ctx, a.filter)
+		if err != nil {
+			return domain.App{}, err
+		}
+		switch len(appIDs) {
+		case 0:
+			continue
+		case 1:
+			c.log.Debug("found the Aircall app", "by", a.what, "appId", appIDs[0])
+			return c.getByAppID(ctx, appIDs[0])
+		default:
+			return domain.App{}, domain.Errorf(domain.ECONFLICT, "%d enterprise apps match %s (appIds %s): delete or rename the extra ones, or set APP_ID to the right appId",
+				len(appIDs), a.what, strings.Join(appIDs, ", "))
+		}
+	}
+	return domain.App{}, domain.Errorf(domain.ENOTFOUND, "no Aircall enterprise app in the tenant (looked for %s)", describeTries(l))
+}
+
+func describeTries(l domain.AppLookup) string {
+	if l.AppID != "" {
+		return "appId " + l.AppID
+	}
+	s := "tag " + domain.ManagedTag
+	if l.DisplayName != "" {
+		s += " and display name " + l.DisplayName
+	}
+	return s
+}
+
+// findAppIDs returns the distinct appIds of service principals and
+// applications matching filter.
+func (c *Client) findAppIDs(ctx context.Context, filter string) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	addID := func(id *string) {
+		if v := strings.ToLower(deref(id)); v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	sps, err := c.sps().Get(ctx, &serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{
+		QueryParameters: &serviceprincipals.ServicePrincipalsRequestBuilderGetQueryParameters{Filter: &filter, Select: strings.Split(spListSelect, ","), Top: ptr(int32(50))},
+	})
+	if err != nil {
+		return nil, mapError(err, "list service principals ("+filter+")", permRead)
+	}
+	for _, sp := range sps.GetValue() {
+		addID(sp.GetAppId())
+	}
+	if len(out) > 0 && !strings.HasPrefix(filter, "tags/") {
+		return out, nil
+	}
+	// An application tagged (or named) but whose service principal is not
+	// tagged yet: an earlier run stopped between the two.
+	apps, err := c.apps().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{
+		QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{Filter: &filter, Select: strings.Split(appListSelect, ","), Top: ptr(int32(50))},
+	})
+	if err != nil {
+		return nil, mapError(err, "list applications ("+filter+")", permRead)
+	}
+	for _, a := range apps.GetValue() {
+		addID(a.GetAppId())
+	}
+	return out, nil
+}
+
+// getByAppID reads the application and service principal with appID.
+func (c *Client) getByAppID(ctx context.Context, appID string) (domain.App, error) {
+	filter := "appId eq " + odataString(appID)
+	apps, err := c.apps().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{
+		QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{Filter: &filter, Select: []string{"id"}},
+	})
+	if err != nil {
+		return domain.App{}, mapError(err, "find the application with appId "+appID, permRead)
+	}
+	sps, err := c.sps().Get(ctx, &serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{
+		QueryParameters: &serviceprincipals.ServicePrincipalsRequestBuilderGetQueryParameters{Filter: &filter, Select: []string{"id"}},
+	})
+	if err != nil {
+		return domain.App{}, mapError(err, "find the service principal with appId "+appID, permRead)
+	}
+	if len(apps.GetValue()) == 0 {
+		return domain.App{}, domain.Errorf(domain.ENOTFOUND, "the application with appId %s is not in this tenant (an app from another tenant cannot be configured here)", appID)
+	}
+	if len(sps.GetValue()) == 0 {
+		return domain.App{}, domain.Errorf(domain.ENOTFOUND, "the application with appId %s has no enterprise app (service principal): create it in the Entra admin center or delete the application and run provision again", appID)
+	}
+	return c.GetApp(ctx, deref(apps.GetValue()[0].GetId()), deref(sps.GetValue()[0].GetId()))
+}
+
+// GetApp implements domain.AppDirectory.
+func (c *Client) GetApp(ctx context.Context, objectID, spID string) (domain.App, error) {
+	a, err := c.apps().ByApplicationId(objectID).Get(ctx, &applications.ApplicationItemRequestBuilderGetRequestConfiguration{
+		QueryParameters: &applications.ApplicationItemRequestBuilderGetQueryParameters{Select: strings.Split(appSelect, ",")},
+	})
+	if err != nil {
+		return domain.App{}, mapError(err, "read application "+objectID, permRead)
+	}
+	sp, err := c.sps().ByServicePrincipalId(spID).Get(ctx, &serviceprincipals.ServicePrincipalItemRequestBuilderGetRequestConfiguration{
+		QueryParameters: &serviceprincipals.ServicePrincipalItemRequestBuilderGetQueryParameters{Select: strings.Split(spSelect, ",")},
+	})
+	if err != nil {
+		return domain.App{}, mapError(err, "read service principal "+spID, permRead)
+	}
+	return toApp(a, sp), nil
+}
+
+func toApp(a models.Applicationable, sp models.ServicePrincipalable) domain.App {
+	out := domain.App{
+		ObjectID: deref(a.GetId()), AppID: deref(a.GetAppId()), ServicePrincipalID: deref(sp.GetId()),
+		DisplayName: deref(a.GetDisplayName()), Tags: a.GetTags(), ServicePrincipalTags: sp.GetTags(),
+		IdentifierURIs: nonNil(a.GetIdentifierUris()), RedirectURIs: []string{},
+		SSOMode:             deref(sp.GetPreferredSingleSignOnMode()),
+		PreferredThumbprint: strings.ToUpper(deref(sp.GetPreferredTokenSigningKeyThumbprint())),
+	}
+	if w := a.GetWeb(); w != nil {
+		out.RedirectURIs = nonNil(w.GetRedirectUris())
+	}
+	roles := a.GetAppRoles()
+	if len(roles) == 0 {
+		roles = sp.GetAppRoles()
+	}
+	for _, r := range roles {
+		role := domain.AppRole{Value: deref(r.GetValue()), DisplayName: deref(r.GetDisplayName()), Enabled: r.GetIsEnabled() == nil || *r.GetIsEnabled()}
+		if id := r.GetId(); id != nil {
+			role.ID = id.String()
+		}
+		for _, m := range r.GetAllowedMemberTypes() {
+			role.ForUsers = role.ForUsers || strings.EqualFold(m, "User")
+		}
+		out.AppRoles = append(out.AppRoles, role)
+	}
+	for _, k := range sp.GetKeyCredentials() {
+		if !strings.EqualFold(deref(k.GetUsage()), "Verify") {
+			continue
+		}
+		c := domain.SigningCertificate{Subject: deref(k.GetDisplayName()), Thumbprint: thumbprint(k)}
+		if id := k.GetKeyId(); id != nil {
+			c.KeyID = id.String()
+		}
+		if t := k.GetStartDateTime(); t != nil {
+			c.NotBefore = t.UTC()
+		}
+		if t := k.GetEndDateTime(); t != nil {
+			c.NotAfter = t.UTC()
+		}
+		if c.Thumbprint != "" {
+			out.Certificates = append(out.Certificates, c)
+		}
+	}
+	return out
+}
+
+// thumbprint is the certificate's SHA-1 in upper-case hex: from the key
+// itself when Graph returned it, else customKeyIdentifier (the same 20 bytes).
+func thumbprint(k models.KeyCredentialable) string {
+	if key := k.GetKey(); len(key) > 0 {
+		sum := sha1.Sum(key)
+		return strings.ToUpper(hex.EncodeToString(sum[:]))
+	}
+	if id := k.GetCustomKeyIdentifier(); len(id) == sha1.Size {
+		return strings.ToUpper(hex.EncodeToString(id))
+	}
+	return ""
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Instantiate implements domain.AppDirectory: instantiate the non-gallery
+// template, wait for replication, then tag both objects.
+func (c *Client) Instantiate(ctx context.Context, displayName string) (domain.App, error) {
+	body := applicationtemplates.NewItemInstantiatePostRequestBody()
+	body.SetDisplayName(&displayName)
+	res, err := applicationtemplates.NewApplicationTemplatesRequestBuilderInternal(c.params(), c.adapter).
+		ByApplicationTemplateId(c.o.TemplateID).Instantiate().Post(ctx, body, nil)
+	if err != nil {
+		return domain.App{}, mapError(err, "instantiate the non-gallery application template "+c.o.TemplateID, permInstanti)
+	}
+	if res == nil || res.GetApplication() == nil || res.GetServicePrincipal() == nil {
+		return domain.App{}, domain.Errorf(domain.EUPSTREAM, "graph: instantiate answered without the application and service principal")
+	}
+	objectID, spID := deref(res.GetApplication().GetId()), deref(res.GetServicePrincipal().GetId())
+	appID := deref(res.GetApplication().GetAppId())
+	c.log.Info("instantiated the Aircall app", "appId", appID, "objectId", objectID, "servicePrincipalId", spID)
+	var app domain.App
+	err = c.waitFor(ctx, "the new app "+appID, func() error {
+		var err error
+		app, err = c.GetApp(ctx, objectID, spID)
+		return err
+	})
+	if err != nil {
+		return domain.App{}, err
+	}
+	if err := c.waitFor(ctx, "the new application "+appID, func() error {
+		return c.PatchApplication(ctx, objectID, domain.ApplicationPatch{Tags: withTag(app.Tags)})
+	}); err != nil {
+		return domain.App{}, err
+	}
+	if err := c.waitFor(ctx, "the new service principal "+appID, func() error {
+		return c.PatchServicePrincipal(ctx, spID, domain.ServicePrincipalPatch{Tags: withTag(app.ServicePrincipalTags)})
+	}); err != nil {
+		return domain.App{}, err
+	}
+	app.Tags, app.ServicePrincipalTags = withTag(app.Tags), withTag(app.ServicePrincipalTags)
+	return app, nil
+}
+
+func withTag(tags []string) []string {
+	for _, t := range tags {
+		if strings.EqualFold(t, domain.ManagedTag) {
+			return tags
+		}
+	}
+	return append(append([]string(nil), tags...), domain.ManagedTag)
+}
+
+// PatchServicePrincipal implements domain.AppDirectory.
+func (c *Client) PatchServicePrincipal(ctx context.Context, spID string, p domain.ServicePrincipalPatch) error {
+	body := models.NewServicePrincipal()
+	if p.SSOMode != nil {
+		body.SetPreferredSingleSignOnMode(p.SSOMode)
+	}
+	if p.PreferredThumbprint != nil {
+		body.SetPreferredTokenSigningKeyThumbprint(p.PreferredThumbprint)
+	}
+	if p.Tags != nil {
+		body.SetTags(p.Tags)
+	}
+	_, err := c.sps().ByServicePrincipalId(spID).Patch(ctx, body, nil)
+	return mapError(err, "update service principal "+spID, permWrite)
+}
+
+// PatchApplication implements domain.AppDirectory. A refused identifier URI
+// becomes EUNPROCESSABLE with a *domain.IdentifierURIRefusedError cause.
+func (c *Client) PatchApplication(ctx context.Context, objectID string, p domain.ApplicationPatch) error {
+	body := models.NewApplication()
+	if p.IdentifierURIs != nil {
+		body.SetIdentifierUris(p.IdentifierURIs)
+	}
+	if p.RedirectURIs != nil {
+		web := models.NewWebApplication()
+		web.SetRedirectUris(p.RedirectURIs)
+		body.SetWeb(web)
+	}
+	if p.Tags != nil {
+		body.SetTags(p.Tags)
+	}
+	_, err := c.apps().ByApplicationId(objectID).Patch(ctx, body, nil)
+	if err == nil {
+		return nil
+	}
+	if p.IdentifierURIs != nil {
+		if f, ok := failure(err); ok && isIdentifierURIRefusal(f) {
+			uri := strings.Join(p.IdentifierURIs, ", ")
+			c.log.Warn("identifier URI refused by tenant policy", "uri", uri, "graphCode", f.Code)
+			return &domain.Error{Code: domain.EUNPROCESSABLE,
+				Message: "the tenant's identifier-URI policy refused " + uri + " (Graph: " + f.Message + ")",
+				Err:     &domain.IdentifierURIRefusedError{URI: uri, GraphCode: f.Code, GraphMessage: f.Message}}
+		}
+	}
+	return mapError(err, "update application "+objectID, permWrite)
+}
+
+// isIdentifierURIRefusal recognises the answers of the verified-domain check
+// and of the app management policy's identifier-URI restrictions.
+func isIdentifierURIRefusal(f graphFailure) bool {
+	if f.Status != 400 && f.Status != 403 && f.Status != 422 {
+		return false
+	}
+	switch f.Code {
+	case "HostNameNotOnVerifiedDomain", "InvalidUniqueTenantIdentifierAsPerAppPolicy", "InvalidIdentifierUriAsPerAppPolicy":
+		return true
+	}
+	m := strings.ToLower(f.Message)
+	return strings.Contains(m, "identifier uri") || strings.Contains(m, "identifieruris") || strings.Contains(m, "aka.ms/identifier-uri")
+}
+
+// AddSigningCertificate implements domain.AppDirectory.
+func (c *Client) AddSigningCertificate(ctx context.Context, spID, subject string, notAfter time.Time) (domain.SigningCertificate, error) {
+	body := serviceprincipals.NewItemAddTokenSigningCertificatePostRequestBody()
+	body.SetDisplayName(&subject)
+	end := notAfter.UTC().Truncate(time.Second)
+	body.SetEndDateTime(&end)
+	cert, err := c.sps().ByServicePrincipalId(spID).AddTokenSigningCertificate().Post(ctx, body, nil)
+	if err != nil {
+		return domain.SigningCertificate{}, mapError(err, "add a SAML signing certificate to service principal "+spID, permWrite)
+	}
+	out := domain.SigningCertificate{Thumbprint: strings.ToUpper(deref(cert.GetThumbprint())), Subject: deref(cert.GetDisplayName())}
+	if id := cert.GetKeyId(); id != nil {
+		out.KeyID = id.String()
+	}
+	if t := cert.GetStartDateTime(); t != nil {
+		out.NotBefore = t.UTC()
+	}
+	if t := cert.GetEndDateTime(); t != nil {
+		out.NotAfter = t.UTC()
+	}
+	if out.Thumbprint == "" {
+		return out, domain.Errorf(domain.EUPSTREAM, "graph: addTokenSigningCertificate answered without a thumbprint")
+	}
+	c.log.Info("added a SAML signing certificate", "servicePrincipalId", spID, "thumbprint", out.Thumbprint, "notAfter", out.NotAfter)
+	return out, nil
+}

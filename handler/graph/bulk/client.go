@@ -1,0 +1,297 @@
+// Package bulk is the lean Microsoft Graph pager for the audit job's bulk
+// reads (domain.BulkDirectory): users (in UPN ranges, for parallel shards),
+// users/delta, the Aircall app's appRoleAssignedTo and groups' direct
+// members. It runs on the azcore pipeline (bearer token, retries that honour
+// Retry-After on 429/503 and retry connection resets) and decodes each page
+// with a streaming encoding/json token walk, handing one item at a time to a
+// callback: one page in memory per call, never a list of users.
+//
+// It was chosen over msgraph-sdk-go's PageIterator for CPU and allocations
+// (notes/graph-api.md; BenchmarkScan in this package measures it). It only
+// reads and decides nothing: ranges, scope and rules are the audit job's.
+package bulk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+
+	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+)
+
+// Options configures a Client.
+type Options struct {
+	// BaseURL is the Graph root, e.g. https://graph.microsoft.com (no version).
+	BaseURL string
+	// Credential gets Graph tokens (managed identity in Azure).
+	Credential azcore.TokenCredential
+	// AppID and DisplayName find the Aircall app's service principal: by
+	// appId when set, else by domain.ManagedTag, else by display name.
+	AppID       string
+	DisplayName string
+	// PageSize is $top for users, assignments and members (default and max 999).
+	PageSize int
+	// OnThrottle, when set, is called for every 429 or 503 answer (before
+	// the pipeline retries it) with the Retry-After Graph asked for (0 when
+	// none), so callers can lower their concurrency.
+	OnThrottle func(status int, retryAfter time.Duration)
+	// ClientOptions tunes the transport and retries (tests). Zero retry
+	// options get 10 retries, 1 s base delay, 60 s cap.
+	ClientOptions policy.ClientOptions
+}
+
+// Client implements domain.BulkDirectory over Microsoft Graph.
+type Client struct {
+	o    Options
+	pl   runtime.Pipeline
+	base string
+	top  string
+
+	spMu sync.Mutex
+	spID string
+}
+
+var _ domain.BulkDirectory = (*Client)(nil)
+
+// UserSelect is the $select of every user read: the properties the rules need.
+const UserSelect = "id,userPrincipalName,mail,displayName,accountEnabled,userType"
+
+// New builds a Client; it does no I/O.
+func New(o Options) (*Client, error) {
+	if o.BaseURL == "" || o.Credential == nil {
+		return nil, domain.Errorf(domain.EINVALID, "graph bulk: GRAPH_BASE_URL and a credential are required")
+	}
+	base := strings.TrimRight(o.BaseURL, "/")
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" {
+		return nil, domain.Errorf(domain.EINVALID, "graph bulk: GRAPH_BASE_URL %q is not an absolute URL", o.BaseURL)
+	}
+	if o.PageSize <= 0 || o.PageSize > 999 {
+		o.PageSize = 999
+	}
+	scope := u.Scheme + "://" + u.Host + "/.default"
+	if u.Scheme == "http" {
+		// Only the local simulator is reached over http (config allows it
+		// for loopback hosts only); its token scope is Graph's.
+		scope = "https://graph.microsoft.com/.default"
+	}
+	bearer := runtime.NewBearerTokenPolicy(o.Credential, []string{scope}, &policy.BearerTokenOptions{
+		InsecureAllowCredentialWithHTTP: u.Scheme == "http",
+	})
+	if o.ClientOptions.Retry.MaxRetries == 0 {
+		o.ClientOptions.Retry = policy.RetryOptions{
+			MaxRetries: 10, RetryDelay: time.Second, MaxRetryDelay: 60 * time.Second, TryTimeout: 2 * time.Minute,
+			StatusCodes: []int{http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+				http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout},
+		}
+	}
+	perRetry := []policy.Policy{bearer}
+	if o.OnThrottle != nil {
+		perRetry = append(perRetry, throttleObserver(o.OnThrottle))
+	}
+	pl := runtime.NewPipeline("aircall-entra-sso", "v1", runtime.PipelineOptions{PerRetry: perRetry}, &o.ClientOptions)
+	return &Client{o: o, pl: pl, base: base, top: strconv.Itoa(o.PageSize)}, nil
+}
+
+// throttleObserver reports each 429/503 attempt, inside the retry loop.
+type throttleObserver func(status int, retryAfter time.Duration)
+
+func (f throttleObserver) Do(req *policy.Request) (*http.Response, error) {
+	resp, err := req.Next()
+	if err == nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		var ra time.Duration
+		if s, perr := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64); perr == nil && s > 0 {
+			ra = time.Duration(s * float64(time.Second))
+		}
+		f(resp.StatusCode, ra)
+	}
+	return resp, err
+}
+
+// page GETs link (a path on the base, or an absolute next/delta link on the
+// same host) and walks the page: onValue is called once per element of
+// "value" with the decoder positioned on it. It returns the page's links.
+func (c *Client) page(ctx context.Context, link string, hdr http.Header, onValue func(dec *json.Decoder) error) (PageInfo, int64, error) {
+	target, err := c.resolve(link)
+	if err != nil {
+		return PageInfo{}, -1, err
+	}
+	req, err := runtime.NewRequest(ctx, http.MethodGet, target)
+	if err != nil {
+		return PageInfo{}, -1, domain.Wrap(domain.EINTERNAL, err, "graph bulk: build the request")
+	}
+	req.Raw().Header.Set("Accept", "application/json")
+	for k, vs := range hdr {
+		req.Raw().Header[k] = vs
+	}
+	resp, err := c.pl.Do(req)
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return PageInfo{}, -1, domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: request cancelled or timed out")
+		}
+		return PageInfo{}, -1, domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: Graph unreachable after retries")
+	}
+	defer resp.Body.Close()
+	// The pipeline has already read the body (retried on a reset midway),
+	// so this reads from memory: one page.
+	if resp.StatusCode/100 != 2 {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return PageInfo{}, -1, graphError(resp.StatusCode, body, req.Raw().URL.Path)
+	}
+	info, count, err := walkPage(json.NewDecoder(resp.Body), onValue)
+	if err != nil {
+		var ce callbackError
+		if errors.As(err, &ce) {
+			return info, count, ce.err
+		}
+		return info, count, domain.Wrap(domain.EUPSTREAM, err, "graph bulk: %s answered with JSON that is not a Graph page", req.Raw().URL.Path)
+	}
+	return info, count, nil
+}
+
+// resolve turns a link into an absolute URL on the base.
+func (c *Client) resolve(link string) (string, error) {
+	if strings.HasPrefix(link, "/") {
+		return c.base + link, nil
+	}
+	if strings.HasPrefix(link, c.base+"/") {
+		return link, nil
+	}
+	// Graph's links name graph.microsoft.com even when reached through
+	// another host name of the same cloud; follow only our own base.
+	return "", domain.Errorf(domain.EUPSTREAM, "graph bulk: refusing to follow a link off %s", c.base)
+}
+
+// callbackError marks an error returned by the caller's callback, which is
+// passed through unchanged.
+type callbackError struct{ err error }
+
+func (e callbackError) Error() string { return e.err.Error() }
+
+// walkPage walks {"@odata.nextLink":…, "@odata.deltaLink":…,
+// "@odata.count":…, "value":[…]} in any key order, skipping other keys.
+func walkPage(dec *json.Decoder, onValue func(*json.Decoder) error) (PageInfo, int64, error) {
+	var info PageInfo
+	count := int64(-1)
+	if err := expectDelim(dec, '{'); err != nil {
+		return info, count, err
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return info, count, err
+		}
+		key, _ := t.(string)
+		switch key {
+		case "value":
+			if err := expectDelim(dec, '['); err != nil {
+				return info, count, err
+			}
+			for dec.More() {
+				if err := onValue(dec); err != nil {
+					return info, count, err
+				}
+				info.Items++
+			}
+			if err := expectDelim(dec, ']'); err != nil {
+				return info, count, err
+			}
+		case "@odata.nextLink", "@odata.deltaLink":
+			var s string
+			if err := dec.Decode(&s); err != nil {
+				return info, count, err
+			}
+			if key == "@odata.nextLink" {
+				info.Next = s
+			} else {
+				info.DeltaLink = s
+			}
+		case "@odata.count":
+			if err := dec.Decode(&count); err != nil {
+				return info, count, err
+			}
+		default:
+			if err := skipValue(dec); err != nil {
+				return info, count, err
+			}
+		}
+	}
+	return info, count, expectDelim(dec, '}')
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := t.(json.Delim); !ok || d != want {
+		return fmt.Errorf("expected %q, got %v", want, t)
+	}
+	return nil
+}
+
+// skipValue consumes one JSON value of any shape without keeping it.
+func skipValue(dec *json.Decoder) error {
+	depth := 0
+	for {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+// graphError maps a Graph error answer to the domain vocabulary.
+func graphError(status int, body []byte, path string) error {
+	var e struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	_ = json.NewDecoder(bytes.NewReader(body)).Decode(&e)
+	msg := fmt.Sprintf("graph bulk: %s answered %d %s: %s", path, status, e.Error.Code, e.Error.Message)
+	code := strings.ToLower(e.Error.Code)
+	switch {
+	case status == http.StatusGone || code == "syncstatenotfound" || code == "resyncrequired":
+		return domain.Wrap(domain.EUPSTREAM, domain.ErrDeltaExpired, "%s", msg)
+	case status == http.StatusNotFound:
+		return domain.Errorf(domain.ENOTFOUND, "%s", msg)
+	case status == http.StatusForbidden:
+		return domain.Errorf(domain.EFORBIDDEN, "%s — grant the app's identity User.Read.All, GroupMember.Read.All and Application.Read.All", msg)
+	case status == http.StatusUnauthorized:
+		return domain.Errorf(domain.EUPSTREAM, "%s — the managed identity's token was refused", msg)
+	case status == http.StatusTooManyRequests || status >= 500:
+		return domain.Errorf(domain.EUNAVAILABLE, "%s (still failing after retries; the next run continues from the checkpoint)", msg)
+	default:
+		return domain.Errorf(domain.EUPSTREAM, "%s", msg)
+	}
+}
+
+// odataString quotes s as an OData string literal.
+func odataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// PageInfo is domain.PageInfo (kept short in this package).
+type PageInfo = domain.PageInfo

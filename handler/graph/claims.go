@@ -1,0 +1,219 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strings"
+
+	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/policies"
+
+	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+)
+
+// Claims: provision uses a v1.0 claims mapping policy (see docs/provision.md
+// for why and what it means for the portal's Attributes & Claims blade). The
+// read side also understands the beta custom claims policy the portal edits,
+// so the state in effect is reported whichever configured it.
+
+// mappingDefinition is the claims mapping policy definition that sources the
+// emailaddress claim from src; NameID keeps Entra's default (the UPN).
+func mappingDefinition(src domain.ClaimSource) string {
+	type claim struct {
+		Source        string `json:"Source"`
+		ID            string `json:"ID"`
+		SamlClaimType string `json:"SamlClaimType"`
+	}
+	def := map[string]any{"ClaimsMappingPolicy": map[string]any{
+		"Version": 1, "IncludeBasicClaimSet": "true",
+		"ClaimsSchema": []claim{
+			{Source: "user", ID: string(src), SamlClaimType: domain.EmailClaimType},
+			{Source: "user", ID: string(domain.ClaimFromUPN), SamlClaimType: domain.NameIDClaimType},
+		},
+	}}
+	b, _ := json.Marshal(def)
+	return string(b)
+}
+
+// definitionSource reads the emailaddress claim's source from a claims
+// mapping policy definition ("" when it does not map the claim).
+func definitionSource(defs []string) domain.ClaimSource {
+	for _, def := range defs {
+		var p struct {
+			ClaimsMappingPolicy struct {
+				ClaimsSchema []struct {
+					Source        string `json:"Source"`
+					ID            string `json:"ID"`
+					SamlClaimType string `json:"SamlClaimType"`
+				} `json:"ClaimsSchema"`
+			} `json:"ClaimsMappingPolicy"`
+		}
+		if json.Unmarshal([]byte(def), &p) != nil {
+			continue
+		}
+		for _, c := range p.ClaimsMappingPolicy.ClaimsSchema {
+			if strings.EqualFold(c.SamlClaimType, domain.EmailClaimType) && strings.EqualFold(c.Source, "user") {
+				return domain.ClaimSource(strings.ToLower(c.ID))
+			}
+		}
+	}
+	return ""
+}
+
+// EmailClaim implements domain.AppDirectory: an attached claims mapping
+// policy wins; else the beta custom claims policy; else Entra's default
+// (user.mail).
+func (c *Client) EmailClaim(ctx context.Context, spID string) (domain.EmailClaimState, error) {
+	attached, err := c.sps().ByServicePrincipalId(spID).ClaimsMappingPolicies().Get(ctx, nil)
+	if err != nil {
+		return domain.EmailClaimState{}, mapError(err, "list the claims mapping policies of service principal "+spID, "Policy.Read.All and "+permRead)
+	}
+	for _, p := range attached.GetValue() {
+		st := domain.EmailClaimState{
+			ClaimConfig: domain.ClaimConfig{Source: definitionSource(p.GetDefinition()), Origin: domain.ClaimOriginMappingPolicy},
+			PolicyID:    deref(p.GetId()), PolicyName: deref(p.GetDisplayName()),
+		}
+		return st, nil
+	}
+	src, err := c.customClaimsPolicySource(ctx, spID)
+	if err != nil {
+		return domain.EmailClaimState{}, err
+	}
+	if src != "" {
+		return domain.EmailClaimState{ClaimConfig: domain.ClaimConfig{Source: src, Origin: domain.ClaimOriginClaimsPolicy}}, nil
+	}
+	return domain.EmailClaimState{ClaimConfig: domain.ClaimConfig{Source: domain.ClaimFromMail, Origin: domain.ClaimOriginDefault}}, nil
+}
+
+// customClaimsPolicySource reads GET /beta/servicePrincipals/{id}/claimsPolicy
+// (not in the v1.0 SDK: sent raw through the same adapter, so it gets the
+// same token and retries). A missing policy, or a cloud without it, is "".
+func (c *Client) customClaimsPolicySource(ctx context.Context, spID string) (domain.ClaimSource, error) {
+	u, err := url.Parse(c.root + "/beta/servicePrincipals/" + url.PathEscape(spID) + "/claimsPolicy")
+	if err != nil {
+		return "", domain.Wrap(domain.EINTERNAL, err, "graph: claimsPolicy URL")
+	}
+	ri := abs.NewRequestInformation()
+	ri.Method = abs.GET
+	ri.SetUri(*u)
+	ri.Headers.TryAdd("Accept", "application/json")
+	raw, err := c.adapter.SendPrimitive(ctx, ri, "[]byte", errorMapping)
+	if err != nil {
+		if f, ok := failure(err); ok && (f.Status == 404 || f.Status == 400) {
+			return "", nil
+		}
+		return "", mapError(err, "read the custom claims policy of service principal "+spID, "Policy.Read.All")
+	}
+	b, _ := raw.([]byte)
+	var cp struct {
+		Claims []struct {
+			Name           string `json:"name"`
+			Namespace      string `json:"namespace"`
+			Configurations []struct {
+				Attribute *struct {
+					ID     string `json:"id"`
+					Source string `json:"source"`
+				} `json:"attribute"`
+			} `json:"configurations"`
+		} `json:"claims"`
+	}
+	if len(b) == 0 || json.Unmarshal(b, &cp) != nil {
+		return "", nil
+	}
+	for _, cl := range cp.Claims {
+		full := strings.TrimRight(cl.Namespace, "/") + "/" + cl.Name
+		if !strings.EqualFold(full, domain.EmailClaimType) && !(cl.Namespace == "" && strings.EqualFold(cl.Name, "emailaddress")) {
+			continue
+		}
+		for _, cfg := range cl.Configurations {
+			if cfg.Attribute != nil && strings.EqualFold(cfg.Attribute.Source, "user") {
+				return domain.ClaimSource(strings.ToLower(cfg.Attribute.ID)), nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// SetEmailClaim implements domain.AppDirectory: reuse (or create) the
+// policy named name with the right definition, detach any other policy from
+// the service principal, attach ours. Each call is safe to repeat.
+func (c *Client) SetEmailClaim(ctx context.Context, spID string, src domain.ClaimSource, name string) (domain.EmailClaimState, error) {
+	want := domain.EmailClaimState{ClaimConfig: domain.ClaimConfig{Source: src, Origin: domain.ClaimOriginMappingPolicy}, PolicyName: name}
+	attached, err := c.sps().ByServicePrincipalId(spID).ClaimsMappingPolicies().Get(ctx, nil)
+	if err != nil {
+		return want, mapError(err, "list the claims mapping policies of service principal "+spID, "Policy.Read.All and "+permRead)
+	}
+	for _, p := range attached.GetValue() {
+		if deref(p.GetDisplayName()) == name && definitionSource(p.GetDefinition()) == src {
+			want.PolicyID = deref(p.GetId())
+			if len(attached.GetValue()) == 1 {
+				return want, nil
+			}
+		}
+	}
+	if want.PolicyID == "" {
+		id, err := c.ensurePolicy(ctx, src, name)
+		if err != nil {
+			return want, err
+		}
+		want.PolicyID = id
+	}
+	for _, p := range attached.GetValue() {
+		if id := deref(p.GetId()); id != want.PolicyID {
+			err := c.sps().ByServicePrincipalId(spID).ClaimsMappingPolicies().ByClaimsMappingPolicyId(id).Ref().Delete(ctx, nil)
+			if err != nil && !domain.IsCode(mapError(err, "", ""), domain.ENOTFOUND) {
+				return want, mapError(err, "detach claims mapping policy "+id+" ("+deref(p.GetDisplayName())+") from service principal "+spID, permWrite+" and Policy.Read.All")
+			}
+			c.log.Info("detached a claims mapping policy", "servicePrincipalId", spID, "policyId", id)
+		}
+	}
+	for _, p := range attached.GetValue() {
+		if deref(p.GetId()) == want.PolicyID {
+			return want, nil
+		}
+	}
+	ref := models.NewReferenceCreate()
+	ref.SetOdataId(ptr(c.base + "/policies/claimsMappingPolicies/" + want.PolicyID))
+	if err := c.sps().ByServicePrincipalId(spID).ClaimsMappingPolicies().Ref().Post(ctx, ref, nil); err != nil {
+		return want, mapError(err, "attach claims mapping policy "+want.PolicyID+" to service principal "+spID, permWrite+" and Policy.Read.All")
+	}
+	c.log.Info("attached the claims mapping policy", "servicePrincipalId", spID, "policyId", want.PolicyID, "source", string(src))
+	return want, nil
+}
+
+// ensurePolicy returns the id of the tenant's claims mapping policy named
+// name that maps the claim from src, creating it when there is none (so a
+// rerun after a failure reuses it instead of creating another).
+func (c *Client) ensurePolicy(ctx context.Context, src domain.ClaimSource, name string) (string, error) {
+	b := policies.NewPoliciesRequestBuilderInternal(c.params(), c.adapter).ClaimsMappingPolicies()
+	page, err := b.Get(ctx, &policies.ClaimsMappingPoliciesRequestBuilderGetRequestConfiguration{
+		QueryParameters: &policies.ClaimsMappingPoliciesRequestBuilderGetQueryParameters{Top: ptr(int32(999))},
+	})
+	for err == nil {
+		for _, p := range page.GetValue() {
+			if deref(p.GetDisplayName()) == name && definitionSource(p.GetDefinition()) == src {
+				return deref(p.GetId()), nil
+			}
+		}
+		next := page.GetOdataNextLink()
+		if next == nil || *next == "" {
+			break
+		}
+		page, err = b.WithUrl(*next).Get(ctx, nil)
+	}
+	if err != nil {
+		return "", mapError(err, "list the tenant's claims mapping policies", "Policy.Read.All")
+	}
+	p := models.NewClaimsMappingPolicy()
+	p.SetDisplayName(&name)
+	p.SetDefinition([]string{mappingDefinition(src)})
+	p.SetIsOrganizationDefault(ptr(false))
+	created, err := b.Post(ctx, p, nil)
+	if err != nil {
+		return "", mapError(err, "create the claims mapping policy "+name, permPolicy)
+	}
+	c.log.Info("created a claims mapping policy", "policyId", deref(created.GetId()), "name", name)
+	return deref(created.GetId()), nil
+}

@@ -1,0 +1,67 @@
+package graph_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
+)
+
+// simHarness is one simulated tenant, as the tests need it. It is the only
+// code here that knows the simulator's API.
+type simHarness struct {
+	url, tenant string
+	// user is a user of the tenant that can be assigned.
+	user string
+	cred azcore.TokenCredential
+
+	setPolicy           func(mode string)
+	setReplicationDelay func(d time.Duration)
+	// injectStatus makes the next n Graph calls answer status (Retry-After
+	// 1); n = 0 stops it.
+	injectStatus func(status, n int)
+	// injected counts the answers injected so far.
+	injected func() int
+	// failApplicationPatch makes the next PATCH of an application that sets
+	// identifierUris answer 400.
+	failApplicationPatch func()
+	countApps            func() int
+}
+
+// newSim starts a fresh simulated tenant, reached through azidentity's App
+// Service managed identity credential (IDENTITY_ENDPOINT / IDENTITY_HEADER)
+// as in Azure.
+func newSim(t *testing.T) *simHarness {
+	t.Helper()
+	s := graphsim.New(graphsim.Options{Seed: 7})
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	tn := s.Tenant()
+	t.Setenv("IDENTITY_ENDPOINT", s.IdentityEndpoint())
+	t.Setenv("IDENTITY_HEADER", s.IdentityHeader())
+	cred, err := azidentity.NewManagedIdentityCredential(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := tn.AddUser(graphsim.User{UserPrincipalName: "ada@contoso.example", Mail: "ada@contoso.example", AccountEnabled: true})
+	return &simHarness{
+		url: s.URL(), tenant: s.TenantID(), user: u.ID, cred: cred,
+		setPolicy:           func(mode string) { tn.SetPolicyMode(graphsim.PolicyMode(mode)) },
+		setReplicationDelay: tn.SetReplicationDelay,
+		injectStatus: func(status, n int) {
+			tn.FailNext(n, status, func(r *http.Request) bool { return true })
+		},
+		injected: func() int {
+			st := tn.Stats()
+			return st.Injected["429"] + st.Injected["503"]
+		},
+		failApplicationPatch: func() { tn.FailApplicationPatch(1) },
+		countApps:            func() int { return len(tn.Apps()) },
+	}
+}

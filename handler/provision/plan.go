@@ -1,0 +1,379 @@
+// Package provision creates and converges the Aircall SAML enterprise
+// application in Entra ID: it compares the desired state with the tenant, makes
+// a Plan of ordered steps (each with before and after), and applies it in the
+// safe order — SAML mode before identifier URIs, signing certificate before
+// making it active — under a lock, so concurrent runs cannot create two apps.
+//
+// It decides; it does not talk to Graph (that is a domain.AppDirectory) and it
+// does not know about HTTP (that is package functions).
+package provision
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+)
+
+// Desired is the app configuration provision converges to.
+type Desired struct {
+	// DisplayName names the app when it is created, and finds it when it is
+	// not tagged yet. An existing app is not renamed.
+	DisplayName string `json:"displayName"`
+	// EntityID and ReplyURL default to domain.AircallEntityID and
+	// domain.AircallReplyURL.
+	EntityID string `json:"entityId"`
+	ReplyURL string `json:"replyUrl"`
+	// ClaimSource is the emailaddress claim's source (default userprincipalname).
+	ClaimSource domain.ClaimSource `json:"claimSource"`
+	// Assign lists object ids of users and groups that must be assigned.
+	// Assignments not listed are left alone.
+	Assign []string `json:"assign,omitempty"`
+	// CertLifetime is a new signing certificate's lifetime (default and
+	// maximum 3 years).
+	CertLifetime time.Duration `json:"certLifetime"`
+	// CertRotateBefore: a new certificate is added when the active one
+	// expires within this (default 30 days).
+	CertRotateBefore time.Duration `json:"certRotateBefore"`
+}
+
+// Defaults for Desired.
+const (
+	DefaultDisplayName      = "Aircall SAML SSO"
+	MaxCertLifetime         = 3 * 365 * 24 * time.Hour
+	DefaultCertRotateBefore = 30 * 24 * time.Hour
+)
+
+// withDefaults fills zero fields and normalises ids.
+func (d Desired) withDefaults() Desired {
+	if strings.TrimSpace(d.DisplayName) == "" {
+		d.DisplayName = DefaultDisplayName
+	}
+	d.DisplayName = strings.TrimSpace(d.DisplayName)
+	if d.EntityID == "" {
+		d.EntityID = domain.AircallEntityID
+	}
+	if d.ReplyURL == "" {
+		d.ReplyURL = domain.AircallReplyURL
+	}
+	if d.ClaimSource == "" {
+		d.ClaimSource = domain.ClaimFromUPN
+	}
+	if d.CertLifetime <= 0 || d.CertLifetime > MaxCertLifetime {
+		d.CertLifetime = MaxCertLifetime
+	}
+	if d.CertRotateBefore <= 0 {
+		d.CertRotateBefore = DefaultCertRotateBefore
+	}
+	seen := map[string]bool{}
+	var ids []string
+	for _, id := range d.Assign {
+		id = strings.ToLower(strings.TrimSpace(id))
+		if id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	d.Assign = ids
+	return d
+}
+
+// Validate checks the desired state a caller may influence.
+func (d Desired) Validate() error {
+	if n := len([]rune(strings.TrimSpace(d.DisplayName))); n > 120 {
+		return domain.FieldError("displayName", "must be at most 120 characters, got %d", n)
+	}
+	if strings.ContainsAny(d.DisplayName, "\x00\r\n\t") {
+		return domain.FieldError("displayName", "must be one line of printable text")
+	}
+	if !d.withDefaults().ClaimSource.Valid() {
+		return domain.FieldError("claimSource", "must be userprincipalname or mail, got %q", d.ClaimSource)
+	}
+	if len(d.Assign) > 500 {
+		return domain.FieldError("assign", "lists %d principals; assign at most 500 at once (use groups)", len(d.Assign))
+	}
+	for _, id := range d.Assign {
+		if !isGUID(strings.TrimSpace(id)) {
+			return domain.FieldError("assign", "must hold user or group object ids (GUIDs), got %q", id)
+		}
+	}
+	return nil
+}
+
+// PolicyName is the display name of the claims mapping policy provision
+// creates for src: one per source, shared by every app it manages.
+func PolicyName(src domain.ClaimSource) string {
+	return "aircall-entra-sso: emailaddress from user." + string(src)
+}
+
+// StepKind names one kind of change, in the order Apply runs them.
+type StepKind string
+
+// Step kinds, in apply order.
+const (
+	StepCreateApp           StepKind = "create-app"
+	StepTag                 StepKind = "tag"
+	StepSSOMode             StepKind = "sso-mode"
+	StepIdentifierURI       StepKind = "identifier-uri"
+	StepReplyURL            StepKind = "reply-url"
+	StepAddCertificate      StepKind = "add-certificate"
+	StepActivateCertificate StepKind = "activate-certificate"
+	StepEmailClaim          StepKind = "email-claim"
+	StepAssign              StepKind = "assign"
+)
+
+var stepOrder = map[StepKind]int{
+	StepCreateApp: 0, StepTag: 1, StepSSOMode: 2, StepIdentifierURI: 3, StepReplyURL: 4,
+	StepAddCertificate: 5, StepActivateCertificate: 6, StepEmailClaim: 7, StepAssign: 8,
+}
+
+// Permissions is the least-privileged Graph application permission each step
+// needs (docs/provision.md explains them).
+var Permissions = map[StepKind]string{
+	StepCreateApp:           "Application.ReadWrite.OwnedBy",
+	StepTag:                 "Application.ReadWrite.OwnedBy (Application.ReadWrite.All for an app the identity does not own)",
+	StepSSOMode:             "Application.ReadWrite.OwnedBy",
+	StepIdentifierURI:       "Application.ReadWrite.OwnedBy",
+	StepReplyURL:            "Application.ReadWrite.OwnedBy",
+	StepAddCertificate:      "Application.ReadWrite.OwnedBy",
+	StepActivateCertificate: "Application.ReadWrite.OwnedBy",
+	StepEmailClaim:          "Policy.ReadWrite.ApplicationConfiguration and Application.ReadWrite.OwnedBy",
+	StepAssign:              "AppRoleAssignment.ReadWrite.All",
+}
+
+// Step is one change of the plan.
+type Step struct {
+	Kind StepKind `json:"step"`
+	// Target is "application", "servicePrincipal", "claimsMappingPolicy" or
+	// "appRoleAssignment".
+	Target string `json:"target"`
+	// Setting is the Graph property or relation changed.
+	Setting string `json:"setting"`
+	Before  string `json:"before"`
+	After   string `json:"after"`
+	// Permission is the least-privileged Graph permission the step needs.
+	Permission string `json:"permission"`
+	// PrincipalID is the user or group an assign step assigns.
+	PrincipalID string `json:"principalId,omitempty"`
+	// Thumbprint is the certificate an activate step makes active ("" when
+	// it is the one the add-certificate step creates).
+	Thumbprint string `json:"thumbprint,omitempty"`
+}
+
+func (s Step) String() string {
+	return fmt.Sprintf("%s: %s %s: %s → %s", s.Kind, s.Target, s.Setting, s.Before, s.After)
+}
+
+// State is what the tenant holds now.
+type State struct {
+	// App is nil when the app does not exist yet.
+	App         *domain.App
+	Claim       domain.EmailClaimState
+	Assignments []domain.AppAssignment
+}
+
+// MakePlan compares the state with the desired configuration and returns the
+// steps that converge it, in apply order. An empty plan means nothing to do.
+func MakePlan(d Desired, st State, now time.Time) []Step {
+	d = d.withDefaults()
+	var steps []Step
+	add := func(s Step) {
+		s.Permission = Permissions[s.Kind]
+		steps = append(steps, s)
+	}
+	app := st.App
+	claim := st.Claim
+	if app == nil {
+		add(Step{Kind: StepCreateApp, Target: "application", Setting: "instantiate " + domain.NonGalleryTemplateID,
+			Before: "none", After: fmt.Sprintf("%q tagged %s", d.DisplayName, domain.ManagedTag)})
+		app = &domain.App{}
+		claim = domain.EmailClaimState{ClaimConfig: domain.ClaimConfig{Source: domain.ClaimFromMail, Origin: domain.ClaimOriginDefault}}
+	} else if !app.Managed() {
+		add(Step{Kind: StepTag, Target: "application, servicePrincipal", Setting: "tags",
+			Before: list(app.Tags), After: list(withTag(app.Tags))})
+	}
+	if !strings.EqualFold(app.SSOMode, domain.SSOModeSAML) {
+		add(Step{Kind: StepSSOMode, Target: "servicePrincipal", Setting: "preferredSingleSignOnMode",
+			Before: orNone(app.SSOMode), After: domain.SSOModeSAML})
+	}
+	if !sameSet(app.IdentifierURIs, []string{d.EntityID}) {
+		add(Step{Kind: StepIdentifierURI, Target: "application", Setting: "identifierUris",
+			Before: list(app.IdentifierURIs), After: d.EntityID})
+	}
+	if !sameSet(app.RedirectURIs, []string{d.ReplyURL}) {
+		add(Step{Kind: StepReplyURL, Target: "application", Setting: "web.redirectUris",
+			Before: list(app.RedirectURIs), After: d.ReplyURL})
+	}
+	steps = append(steps, certSteps(d, app, now)...)
+	if claim.Source != d.ClaimSource {
+		origin := claim.Origin
+		if origin == "" {
+			origin = domain.ClaimOriginDefault
+		}
+		add(Step{Kind: StepEmailClaim, Target: "claimsMappingPolicy", Setting: "emailaddress claim source",
+			Before: fmt.Sprintf("user.%s (%s)", orNone(string(claim.Source)), origin),
+			After:  fmt.Sprintf("user.%s (%s %q)", d.ClaimSource, domain.ClaimOriginMappingPolicy, PolicyName(d.ClaimSource))})
+	}
+	assigned := map[string]bool{}
+	for _, a := range st.Assignments {
+		assigned[strings.ToLower(a.PrincipalID)] = true
+	}
+	role := "User"
+	if st.App != nil {
+		role = roleName(*st.App)
+	}
+	for _, p := range d.Assign {
+		if !assigned[p] {
+			add(Step{Kind: StepAssign, Target: "appRoleAssignment", Setting: "appRoleAssignedTo",
+				Before: "not assigned", After: "assigned (role " + role + ")", PrincipalID: p})
+		}
+	}
+	for i := range steps {
+		steps[i].Permission = Permissions[steps[i].Kind]
+	}
+	sort.SliceStable(steps, func(i, j int) bool { return stepOrder[steps[i].Kind] < stepOrder[steps[j].Kind] })
+	return steps
+}
+
+// certSteps plans the signing certificate: nothing when the active one is
+// valid beyond the rotation threshold; "activate" when another such one
+// exists; otherwise "add" then "activate".
+func certSteps(d Desired, app *domain.App, now time.Time) []Step {
+	horizon := now.Add(d.CertRotateBefore)
+	var active, best *domain.SigningCertificate
+	for i := range app.Certificates {
+		c := &app.Certificates[i]
+		if strings.EqualFold(c.Thumbprint, app.PreferredThumbprint) {
+			active = c
+		}
+		if c.NotAfter.After(horizon) && (best == nil || c.NotAfter.After(best.NotAfter)) {
+			best = c
+		}
+	}
+	if active != nil && active.NotAfter.After(horizon) {
+		return nil
+	}
+	before := "none"
+	switch {
+	case active != nil:
+		before = fmt.Sprintf("%s (expires %s)", active.Thumbprint, active.NotAfter.UTC().Format("2006-01-02"))
+	case app.PreferredThumbprint != "":
+		before = app.PreferredThumbprint + " (not found on the service principal)"
+	}
+	if best != nil {
+		return []Step{{Kind: StepActivateCertificate, Target: "servicePrincipal", Setting: "preferredTokenSigningKeyThumbprint",
+			Before: before, After: fmt.Sprintf("%s (expires %s)", best.Thumbprint, best.NotAfter.UTC().Format("2006-01-02")),
+			Thumbprint: best.Thumbprint, Permission: Permissions[StepActivateCertificate]}}
+	}
+	until := now.Add(d.CertLifetime).UTC().Format("2006-01-02")
+	return []Step{
+		{Kind: StepAddCertificate, Target: "servicePrincipal", Setting: "addTokenSigningCertificate",
+			Before: certList(app.Certificates, now), After: "new certificate " + CertSubject(d.DisplayName) + " valid until " + until},
+		{Kind: StepActivateCertificate, Target: "servicePrincipal", Setting: "preferredTokenSigningKeyThumbprint",
+			Before: before, After: "the new certificate (valid until " + until + ")"},
+	}
+}
+
+// CertSubject is the subject of the signing certificates provision creates.
+func CertSubject(displayName string) string {
+	var b strings.Builder
+	for _, r := range displayName {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune(" -_.@", r):
+			b.WriteRune(r)
+		}
+	}
+	s := strings.TrimSpace(b.String())
+	if s == "" {
+		s = DefaultDisplayName
+	}
+	return "CN=" + s
+}
+
+func certList(cs []domain.SigningCertificate, now time.Time) string {
+	if len(cs) == 0 {
+		return "no signing certificate"
+	}
+	var parts []string
+	for _, c := range cs {
+		state := "expires"
+		if !c.NotAfter.After(now) {
+			state = "expired"
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s %s)", c.Thumbprint, state, c.NotAfter.UTC().Format("2006-01-02")))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func roleName(app domain.App) string {
+	id := app.AssignableRoleID()
+	for _, r := range app.AppRoles {
+		if r.ID == id {
+			if r.DisplayName != "" {
+				return r.DisplayName
+			}
+			return r.Value
+		}
+	}
+	return "default access"
+}
+
+func withTag(tags []string) []string {
+	for _, t := range tags {
+		if strings.EqualFold(t, domain.ManagedTag) {
+			return tags
+		}
+	}
+	return append(append([]string(nil), tags...), domain.ManagedTag)
+}
+
+func sameSet(have, want []string) bool {
+	if len(have) != len(want) {
+		return false
+	}
+	m := map[string]bool{}
+	for _, h := range have {
+		m[strings.TrimRight(h, "/")] = true
+	}
+	for _, w := range want {
+		if !m[strings.TrimRight(w, "/")] {
+			return false
+		}
+	}
+	return true
+}
+
+func list(v []string) string {
+	if len(v) == 0 {
+		return "none"
+	}
+	return strings.Join(v, ", ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if r != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -1,0 +1,198 @@
+package graphsim
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"math/big"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// signingCert is a token signing certificate of a service principal, as
+// addTokenSigningCertificate creates it: a real self-signed RSA X.509
+// certificate and its private key.
+type signingCert struct {
+	der         []byte
+	cert        *x509.Certificate
+	key         *rsa.PrivateKey
+	thumbprint  string // uppercase hex SHA-1 of the DER
+	signKeyID   string
+	verifyKeyID string
+	displayName string
+	start, end  time.Time
+}
+
+var (
+	keyMu   sync.Mutex
+	keyPool []*rsa.PrivateKey
+)
+
+// rsaKey returns a 2048-bit RSA key. The first four are fresh; later ones
+// are reused round-robin to keep tests fast (certificates, serials and
+// thumbprints still differ).
+func rsaKey() (*rsa.PrivateKey, error) {
+	keyMu.Lock()
+	defer keyMu.Unlock()
+	if len(keyPool) < 4 {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return nil, err
+		}
+		keyPool = append(keyPool, k)
+		return k, nil
+	}
+	k := keyPool[0]
+	keyPool = append(keyPool[1:], k)
+	return k, nil
+}
+
+// newSigningCert creates a self-signed certificate with subject
+// displayName ("CN=…") valid from now to end.
+func newSigningCert(displayName string, end time.Time) (*signingCert, error) {
+	key, err := rsaKey()
+	if err != nil {
+		return nil, fmt.Errorf("graphsim: generate RSA key: %w", err)
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now().UTC()
+	cn := strings.TrimPrefix(displayName, "CN=")
+	tmpl := &x509.Certificate{
+		SerialNumber: serial, Subject: pkix.Name{CommonName: cn}, Issuer: pkix.Name{CommonName: cn},
+		NotBefore: start.Add(-time.Minute), NotAfter: end, SignatureAlgorithm: x509.SHA256WithRSA,
+		KeyUsage: x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, fmt.Errorf("graphsim: create certificate: %w", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha1.Sum(der)
+	return &signingCert{der: der, cert: cert, key: key, thumbprint: strings.ToUpper(hex.EncodeToString(sum[:])),
+		signKeyID: uuid.NewString(), verifyKeyID: uuid.NewString(), displayName: displayName, start: start, end: end}, nil
+}
+
+func stamp7(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.0000000Z") }
+
+func (c *signingCert) customKeyID() string {
+	sum := sha1.Sum(c.der)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// credentials renders the Sign and Verify keyCredentials and the
+// passwordCredential; key is null unless withKey.
+func (c *signingCert) credentials(withKey bool) ([]any, any) {
+	var key any
+	if withKey {
+		key = base64.StdEncoding.EncodeToString(c.der)
+	}
+	cred := func(keyID, typ, usage string) map[string]any {
+		return map[string]any{"customKeyIdentifier": c.customKeyID(), "displayName": c.displayName,
+			"endDateTime": stamp7(c.end), "key": key, "keyId": keyID, "startDateTime": stamp7(c.start), "type": typ, "usage": usage}
+	}
+	pwd := map[string]any{"customKeyIdentifier": c.customKeyID(), "displayName": c.displayName, "endDateTime": stamp7(c.end),
+		"hint": nil, "keyId": c.signKeyID, "secretText": nil, "startDateTime": stamp7(c.start)}
+	return []any{cred(c.signKeyID, "X509CertAndPassword", "Sign"), cred(c.verifyKeyID, "AsymmetricX509Cert", "Verify")}, pwd
+}
+
+// addTokenSigningCertificate: POST /servicePrincipals/{id}/addTokenSigningCertificate
+// {"displayName":"CN=…","endDateTime":"…"} → 200 selfSignedCertificate.
+// The new certificate is inactive until preferredTokenSigningKeyThumbprint
+// names it.
+func addTokenSigningCertificate(c *call) *graphError {
+	body, e := decodeObject(c.r)
+	if e != nil {
+		return e
+	}
+	name, _ := body["displayName"].(string)
+	if name == "" {
+		name = "CN=Microsoft Azure Federated SSO Certificate"
+	}
+	if !strings.HasPrefix(name, "CN=") {
+		return badRequest("The displayName must start with 'CN='.")
+	}
+	end := time.Now().UTC().AddDate(3, 0, 0)
+	if s, _ := body["endDateTime"].(string); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return badRequest("Invalid value specified for property 'endDateTime': '%s'.", s)
+		}
+		if t.Before(time.Now()) || t.After(time.Now().AddDate(3, 0, 1)) {
+			return badRequest("The endDateTime must be in the future and at most 3 years from now.")
+		}
+		end = t.UTC()
+	}
+	c.t.mu.Lock()
+	sp := c.t.lookup("servicePrincipals", c.args[0], "")
+	c.t.mu.Unlock()
+	if sp == nil {
+		return notFound(c.args[0])
+	}
+	cert, err := newSigningCert(name, end)
+	if err != nil {
+		return errf(500, "generalException", "Could not create the certificate: %v", err)
+	}
+	c.t.mu.Lock()
+	sp.certs = append(sp.certs, cert)
+	c.t.mu.Unlock()
+	writeJSON(c.w, 200, map[string]any{
+		"@odata.context": c.ctx("microsoft.graph.selfSignedCertificate"), "customKeyIdentifier": cert.customKeyID(),
+		"displayName": name, "endDateTime": cert.end.Format(time.RFC3339), "key": base64.StdEncoding.EncodeToString(cert.der),
+		"keyId": cert.verifyKeyID, "startDateTime": stamp7(cert.start), "thumbprint": cert.thumbprint,
+		"type": "AsymmetricX509Cert", "usage": "Verify",
+	})
+	return nil
+}
+
+// RotateSigningCertificate adds a new signing certificate (3 years) to the
+// app's service principal and makes it the active one; the previous
+// certificates stay, inactive. It returns the new thumbprint.
+func (t *Tenant) RotateSigningCertificate(appID string) (string, error) {
+	cert, err := newSigningCert("CN=Microsoft Azure Federated SSO Certificate", time.Now().UTC().AddDate(3, 0, 0))
+	if err != nil {
+		return "", err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	sp := t.spByAppID(appID)
+	if sp == nil {
+		return "", fmt.Errorf("graphsim: no service principal for app %s", appID)
+	}
+	sp.certs = append(sp.certs, cert)
+	sp.props["preferredTokenSigningKeyThumbprint"] = cert.thumbprint
+	return cert.thumbprint, nil
+}
+
+// activeCert is the certificate that signs: the preferred one, unless it
+// expired and a valid one exists (then the newest valid one).
+func (sp *object) activeCert() *signingCert {
+	pref := sp.str("preferredTokenSigningKeyThumbprint")
+	now := time.Now()
+	var preferred, newestValid *signingCert
+	for _, c := range sp.certs {
+		if strings.EqualFold(c.thumbprint, pref) {
+			preferred = c
+		}
+		if now.Before(c.end) && (newestValid == nil || c.start.After(newestValid.start)) {
+			newestValid = c
+		}
+	}
+	if preferred != nil && (now.Before(preferred.end) || newestValid == nil) {
+		return preferred
+	}
+	return newestValid
+}

@@ -1,0 +1,208 @@
+package graphsim
+
+import (
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// deltaPageSize is the page size of users/delta without Prefer:
+// odata.maxpagesize (Graph's own default is *unverified*).
+const deltaPageSize = 200
+
+// deltaState is what a delta skip or delta token carries: the options of
+// the round live in the token, as in Graph.
+type deltaState struct {
+	Sel    []string `json:"s,omitempty"`
+	Since  uint64   `json:"f"`           // changes after this sequence number
+	Until  uint64   `json:"u"`           // round snapshot (changes up to it)
+	Issued int64    `json:"t"`           // unix milliseconds
+	Init   bool     `json:"i,omitempty"` // initial round (full listing)
+	Key    string   `json:"k,omitempty"` // initial round: last key served
+	ID     string   `json:"d,omitempty"`
+	After  uint64   `json:"a,omitempty"` // change round: last seq served
+}
+
+func (d deltaState) encode() string {
+	b, _ := json.Marshal(d)
+	return b64url(b)
+}
+
+func decodeDelta(s string) (deltaState, bool) {
+	var d deltaState
+	raw, err := unb64url(s)
+	if err != nil || json.Unmarshal(raw, &d) != nil || d.Issued == 0 {
+		return d, false
+	}
+	return d, true
+}
+
+// usersDelta: GET /users/delta.
+//
+// The first round lists every user (pages of @odata.nextLink, then an
+// @odata.deltaLink); a round started from a deltaLink returns only the
+// users whose selected properties changed since, and deleted users as
+// {"id":…,"@removed":{"reason":"changed"}}. $deltatoken=latest returns
+// just a deltaLink for "now". $top, $expand, $orderby and $filter are
+// refused. A token issued before Tenant.ExpireDeltaTokens, older than 7
+// days, or unreadable answers 410 Gone with a Location to start over.
+func usersDelta(c *call) *graphError {
+	q, e := parseQuery(c.r, deltaPageSize)
+	if e != nil {
+		return e
+	}
+	for _, k := range []string{"top", "expand", "orderby", "filter"} {
+		if q.get(k) != "" {
+			return unsupportedQuery("Unsupported query option '$%s' on a delta request.", k)
+		}
+	}
+	page := deltaPageSize
+	if p := c.r.Header.Get("Prefer"); strings.Contains(p, "odata.maxpagesize=") {
+		n, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(strings.SplitN(p, "odata.maxpagesize=", 2)[1], ",", 2)[0]))
+		if err == nil && n > 0 && n <= 999 {
+			page = n
+		}
+	}
+	c.t.mu.Lock()
+	defer c.t.mu.Unlock()
+	now := time.Now()
+	var st deltaState
+	skip, dtok := q.get("skiptoken"), q.values.Get("$deltatoken")
+	if dtok == "" {
+		dtok = q.values.Get("$deltaToken")
+	}
+	switch {
+	case skip != "":
+		d, ok := decodeDelta(skip)
+		if !ok || c.t.expired(d, now) {
+			return c.t.gone(c, d)
+		}
+		st = d
+	case dtok == "latest":
+		return c.writeDelta(nil, "", deltaState{Sel: q.sel, Since: c.t.users.seq, Issued: now.UnixMilli()}, false)
+	case dtok != "":
+		d, ok := decodeDelta(dtok)
+		if !ok || c.t.expired(d, now) {
+			return c.t.gone(c, d)
+		}
+		st = deltaState{Sel: d.Sel, Since: d.Since, Until: c.t.users.seq, Issued: d.Issued, After: d.Since}
+	default:
+		st = deltaState{Sel: q.sel, Until: c.t.users.seq, Issued: now.UnixMilli(), Init: true}
+	}
+	fields, e := userSelection(st.Sel)
+	if e != nil {
+		return e
+	}
+	var items []byte
+	n := 0
+	more := false
+	if st.Init {
+		c.t.users.scan(cursor{key: st.Key, id: st.ID}, "", "", func(u *User) bool {
+			if n == page {
+				more = true
+				return false
+			}
+			if n > 0 {
+				items = append(items, ',')
+			}
+			items = appendUser(items, u, fields, true, true, "")
+			n++
+			st.Key, st.ID = u.key(), u.ID
+			return true
+		})
+	} else {
+		var recs []*userRec
+		c.t.users.each(func(r *userRec) {
+			if r.seq > st.After && r.seq <= st.Until && c.t.reportable(r, st.Since, fields) {
+				recs = append(recs, r)
+			}
+		})
+		slices.SortFunc(recs, func(a, b *userRec) int { return int(a.seq) - int(b.seq) })
+		for _, r := range recs {
+			if n == page {
+				more = true
+				break
+			}
+			if n > 0 {
+				items = append(items, ',')
+			}
+			if r.deleted {
+				items = append(items, `{"id":`...)
+				items = appendJSONString(items, r.u.ID)
+				items = append(items, `,"@removed":{"reason":"changed"}}`...)
+			} else {
+				items = appendUser(items, &r.u, fields, true, true, "")
+			}
+			n++
+			st.After = r.seq
+		}
+	}
+	c.t.countPage(n)
+	if more {
+		return c.writeDelta(items, st.encode(), st, true)
+	}
+	final := deltaState{Sel: st.Sel, Since: st.Until, Issued: now.UnixMilli()}
+	return c.writeDelta(items, "", final, false)
+}
+
+// reportable: a deleted user, a user created since, or a change to a
+// selected property since `since`.
+func (t *Tenant) reportable(r *userRec, since uint64, fields []*userField) bool {
+	if r.deleted {
+		return r.deletedSeq > since && (r.createdSeq == 0 || r.createdSeq <= since)
+	}
+	if r.createdSeq > since {
+		return true
+	}
+	for _, f := range fields {
+		if r.fieldSeq[userFieldIndex(f.name)] > since {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *call) writeDelta(items []byte, skiptoken string, st deltaState, more bool) *graphError {
+	b := []byte(`{"@odata.context":`)
+	b = appendJSONString(b, c.ctx("users"+selSuffix(st.Sel)))
+	link := c.base + "/" + c.version + "/users/delta?"
+	if more {
+		b = append(b, `,"@odata.nextLink":`...)
+		b = appendJSONString(b, link+"$skiptoken="+skiptoken)
+	} else {
+		b = append(b, `,"@odata.deltaLink":`...)
+		b = appendJSONString(b, link+"$deltatoken="+st.encode())
+	}
+	b = append(b, `,"value":[`...)
+	b = append(b, items...)
+	b = append(b, "]}"...)
+	writeJSON(c.w, 200, b)
+	return nil
+}
+
+func selSuffix(sel []string) string {
+	if len(sel) == 0 {
+		return ""
+	}
+	return "(" + strings.Join(sel, ",") + ")"
+}
+
+func (t *Tenant) expired(d deltaState, now time.Time) bool {
+	issued := time.UnixMilli(d.Issued)
+	return (!t.deltaCutoff.IsZero() && !issued.After(t.deltaCutoff)) || now.Sub(issued) > t.deltaTTL
+}
+
+// gone answers 410 with a Location that starts a new full round.
+func (t *Tenant) gone(c *call, d deltaState) *graphError {
+	loc := c.base + "/" + c.version + "/users/delta?"
+	if len(d.Sel) > 0 {
+		loc += "$select=" + url.QueryEscape(strings.Join(d.Sel, ",")) + "&"
+	}
+	loc += "$deltatoken="
+	e := errf(410, "syncStateNotFound", "The delta token has expired or is not valid; a full resynchronization is required: follow the Location header.")
+	e.header = map[string]string{"Location": loc}
+	return e
+}

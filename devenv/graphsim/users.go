@@ -1,0 +1,363 @@
+package graphsim
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// userField is one selectable user property.
+type userField struct {
+	name string
+	def  bool // returned without $select
+	put  func(b []byte, u *User) []byte
+	// empty reports whether the value is unset (omitted in delta items).
+	empty func(u *User) bool
+}
+
+func strOrNull(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, "null"...)
+	}
+	return appendJSONString(b, s)
+}
+
+var userFields = []userField{
+	{name: "businessPhones", def: true, put: func(b []byte, u *User) []byte { return append(b, "[]"...) }, empty: func(*User) bool { return true }},
+	{name: "displayName", def: true, put: func(b []byte, u *User) []byte { return strOrNull(b, u.DisplayName) }, empty: func(u *User) bool { return u.DisplayName == "" }},
+	{name: "givenName", def: true, put: func(b []byte, u *User) []byte { return strOrNull(b, u.GivenName) }, empty: func(u *User) bool { return u.GivenName == "" }},
+	{name: "jobTitle", def: true, put: func(b []byte, u *User) []byte { return strOrNull(b, u.JobTitle) }, empty: func(u *User) bool { return u.JobTitle == "" }},
+	{name: "mail", def: true, put: func(b []byte, u *User) []byte { return strOrNull(b, u.Mail) }, empty: func(u *User) bool { return u.Mail == "" }},
+	{name: "mobilePhone", def: true, put: func(b []byte, u *User) []byte { return append(b, "null"...) }, empty: func(*User) bool { return true }},
+	{name: "officeLocation", def: true, put: func(b []byte, u *User) []byte { return append(b, "null"...) }, empty: func(*User) bool { return true }},
+	{name: "preferredLanguage", def: true, put: func(b []byte, u *User) []byte { return append(b, "null"...) }, empty: func(*User) bool { return true }},
+	{name: "surname", def: true, put: func(b []byte, u *User) []byte { return strOrNull(b, u.Surname) }, empty: func(u *User) bool { return u.Surname == "" }},
+	{name: "userPrincipalName", def: true, put: func(b []byte, u *User) []byte { return strOrNull(b, u.UserPrincipalName) }, empty: func(u *User) bool { return u.UserPrincipalName == "" }},
+	{name: "id", def: true, put: func(b []byte, u *User) []byte { return appendJSONString(b, u.ID) }, empty: func(*User) bool { return false }},
+	{name: "accountEnabled", put: func(b []byte, u *User) []byte { return strconv.AppendBool(b, u.AccountEnabled) }, empty: func(*User) bool { return false }},
+	{name: "userType", put: func(b []byte, u *User) []byte { return strOrNull(b, u.UserType) }, empty: func(u *User) bool { return u.UserType == "" }},
+	{name: "proxyAddresses", put: func(b []byte, u *User) []byte {
+		b = append(b, '[')
+		for i, p := range u.ProxyAddresses {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, p)
+		}
+		return append(b, ']')
+	}, empty: func(u *User) bool { return len(u.ProxyAddresses) == 0 }},
+	{name: "onPremisesImmutableId", put: func(b []byte, u *User) []byte { return strOrNull(b, u.OnPremisesImmutableID) }, empty: func(u *User) bool { return u.OnPremisesImmutableID == "" }},
+}
+
+// userFieldIndex finds a field by name (case-insensitive).
+func userFieldIndex(name string) int {
+	for i, f := range userFields {
+		if strings.EqualFold(f.name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// userSelection resolves $select into fields (defaults when empty).
+func userSelection(sel []string) ([]*userField, *graphError) {
+	var out []*userField
+	if len(sel) == 0 {
+		for i := range userFields {
+			if userFields[i].def {
+				out = append(out, &userFields[i])
+			}
+		}
+		return out, nil
+	}
+	for _, s := range sel {
+		i := userFieldIndex(s)
+		if i < 0 {
+			return nil, errf(400, "Request_BadRequest", "Could not find a property named '%s' on type 'microsoft.graph.user'.", s)
+		}
+		out = append(out, &userFields[i])
+	}
+	return out, nil
+}
+
+// userProp returns a user's property for filters.
+func userProp(u *User, p string) any {
+	switch strings.ToLower(p) {
+	case "id":
+		return u.ID
+	case "userprincipalname":
+		return u.UserPrincipalName
+	case "mail":
+		return u.Mail
+	case "displayname":
+		return u.DisplayName
+	case "givenname":
+		return u.GivenName
+	case "surname":
+		return u.Surname
+	case "accountenabled":
+		return u.AccountEnabled
+	case "usertype":
+		return u.UserType
+	}
+	return nil
+}
+
+// appendUser writes u as a JSON object with fields; omitEmpty leaves unset
+// values out (delta).
+func appendUser(b []byte, u *User, fields []*userField, omitEmpty, withID bool, odataType string) []byte {
+	b = append(b, '{')
+	first := true
+	comma := func() {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+	}
+	if odataType != "" {
+		comma()
+		b = append(b, `"@odata.type":`...)
+		b = appendJSONString(b, odataType)
+	}
+	hasID := false
+	for _, f := range fields {
+		if omitEmpty && f.empty(u) {
+			continue
+		}
+		if f.name == "id" {
+			hasID = true
+		}
+		comma()
+		b = append(b, '"')
+		b = append(b, f.name...)
+		b = append(b, `":`...)
+		b = f.put(b, u)
+	}
+	if withID && !hasID {
+		comma()
+		b = append(b, `"id":`...)
+		b = appendJSONString(b, u.ID)
+	}
+	return append(b, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+			i++
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			i++
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = append(b, `\ufffd`...)
+			} else {
+				b = append(b, s[i:i+size]...)
+			}
+			i += size
+		}
+	}
+	return append(b, '"')
+}
+
+func encodeCursor(c cursor) string { return b64url([]byte(c.key + "\x00" + c.id)) }
+
+func decodeCursor(s string) (cursor, bool) {
+	raw, err := unb64url(s)
+	if err != nil {
+		return cursor{}, false
+	}
+	k, id, ok := strings.Cut(string(raw), "\x00")
+	return cursor{key: k, id: id}, ok
+}
+
+// listUsers: GET /users.
+//
+// Paging: $top (1..999, default 100); @odata.nextLink repeats the query
+// with a $skiptoken holding the last key served. Users are served in a
+// stable order (lower-case userPrincipalName, then id), so a user changed
+// or added during a scan is seen at most once per key.
+//
+// $filter accepts exactly the operators userFilters lists (from
+// Microsoft's user property table and advanced-query page), combined with
+// and/or/not and parentheses. Notably, for the sharded full scan:
+//   - startswith(userPrincipalName,'a') — default query;
+//   - userPrincipalName ge 'a' and userPrincipalName le 'b' — default query
+//     (ge and le are documented for userPrincipalName; gt and lt are not
+//     and are refused);
+//   - not startswith(userPrincipalName,'a'), userPrincipalName ne '…',
+//     endswith(userPrincipalName,'…') — advanced query only
+//     (ConsistencyLevel: eventual and $count=true), else 400
+//     Request_UnsupportedQuery, as Graph answers;
+//   - userPrincipalName eq '…' or mail eq '…' (the one-user lookup).
+//
+// $count=true with ConsistencyLevel: eventual adds @odata.count to the
+// first page; $search is refused.
+func listUsers(c *call) *graphError {
+	q, e := parseQuery(c.r, 100)
+	if e != nil {
+		return e
+	}
+	fields, e := userSelection(q.sel)
+	if e != nil {
+		return e
+	}
+	adv := advanced(c.r, q)
+	if q.get("search") != "" {
+		if !strings.EqualFold(c.r.Header.Get("ConsistencyLevel"), "eventual") {
+			return unsupportedQuery("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'")
+		}
+		return unsupportedQuery("The simulator does not implement $search.")
+	}
+	if ob := q.get("orderby"); ob != "" && !strings.EqualFold(strings.TrimSuffix(ob, " asc"), "userPrincipalName") {
+		return unsupportedQuery("Sorting not supported for current query.")
+	}
+	if q.get("skip") != "" {
+		return badRequest("'$skip' is not supported by the service.")
+	}
+	var f *node
+	lo, hi := "", ""
+	if s := q.get("filter"); s != "" {
+		n, err := parseFilter(s)
+		if err != nil {
+			return badRequest("Invalid filter clause: %s", err.Error())
+		}
+		if e := checkFilter(n, userFilters, "User", adv); e != nil {
+			return e
+		}
+		f = n
+		lo, hi = upnRange(n)
+	}
+	var after cursor
+	if s := q.get("skiptoken"); s != "" {
+		cur, ok := decodeCursor(s)
+		if !ok {
+			return badRequest("Invalid skip token '%s'.", s)
+		}
+		after = cur
+	}
+	match := func(u *User) bool {
+		return f == nil || eval(f, func(p string) any { return userProp(u, p) })
+	}
+	buf := make([]byte, 0, 64+q.top*200)
+	buf = append(buf, `{"@odata.context":`...)
+	buf = appendJSONString(buf, c.ctx("users"+q.selectSuffix()))
+	c.t.mu.Lock()
+	if q.count && adv && after.key == "" {
+		n := 0
+		if f == nil {
+			n = c.t.users.count
+		} else {
+			c.t.users.scan(cursor{}, lo, hi, func(u *User) bool {
+				if match(u) {
+					n++
+				}
+				return true
+			})
+		}
+		buf = append(buf, `,"@odata.count":`...)
+		buf = strconv.AppendInt(buf, int64(n), 10)
+	}
+	served := 0
+	var last cursor
+	more := false
+	body := make([]byte, 0, q.top*200)
+	c.t.users.scan(after, lo, hi, func(u *User) bool {
+		if !match(u) {
+			return true
+		}
+		if served == q.top {
+			more = true
+			return false
+		}
+		if served > 0 {
+			body = append(body, ',')
+		}
+		body = appendUser(body, u, fields, false, false, "")
+		served++
+		last = cursor{key: u.key(), id: u.ID}
+		return true
+	})
+	c.t.mu.Unlock()
+	if more {
+		buf = append(buf, `,"@odata.nextLink":`...)
+		buf = appendJSONString(buf, nextLink(c.base, c.r, encodeCursor(last)))
+	}
+	buf = append(buf, `,"value":[`...)
+	buf = append(buf, body...)
+	buf = append(buf, "]}"...)
+	c.t.countPage(served)
+	writeJSON(c.w, 200, buf)
+	return nil
+}
+
+// getUser: GET /users/{id | userPrincipalName} with $select.
+func getUser(c *call) *graphError {
+	q, e := parseQuery(c.r, 0)
+	if e != nil {
+		return e
+	}
+	fields, e := userSelection(q.sel)
+	if e != nil {
+		return e
+	}
+	key := c.args[0]
+	c.t.mu.Lock()
+	u, ok := c.t.users.get(key)
+	c.t.mu.Unlock()
+	if !ok {
+		return notFound(key)
+	}
+	b := []byte(`{"@odata.context":`)
+	b = appendJSONString(b, c.ctx("users"+q.selectSuffix()+"/$entity"))
+	b = append(b, ',')
+	b = append(b, appendUser(nil, &u, fields, false, false, "")[1:]...)
+	writeJSON(c.w, 200, b)
+	return nil
+}
+
+// listMemberOf: GET /users/{id}/memberOf (groups the user is a direct
+// member of; one page).
+func listMemberOf(c *call) *graphError {
+	c.t.mu.Lock()
+	defer c.t.mu.Unlock()
+	u, ok := c.t.users.get(c.args[0])
+	if !ok {
+		return notFound(c.args[0])
+	}
+	vals := []any{}
+	seen := map[string]bool{}
+	add := func(g *group) {
+		if g != nil && !seen[g.id] {
+			seen[g.id] = true
+			vals = append(vals, map[string]any{"@odata.type": "#microsoft.graph.group", "id": g.id, "displayName": g.name,
+				"securityEnabled": true, "mailEnabled": false, "groupTypes": []any{}})
+		}
+	}
+	if i := c.t.gen.indexOf(u.ID); i >= 0 {
+		if gid := c.t.gen.truth(i).Group; gid != "" {
+			add(c.t.groups[gid])
+		}
+	}
+	for _, g := range c.t.groups {
+		for _, m := range g.members {
+			if m.id == u.ID {
+				add(g)
+			}
+		}
+	}
+	c.t.countPage(0)
+	writeJSON(c.w, 200, map[string]any{"@odata.context": c.ctx("directoryObjects"), "value": vals})
+	return nil
+}

@@ -1,0 +1,242 @@
+package graphsim
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+)
+
+// User is a directory user as the simulator holds it. Empty strings are
+// served as JSON null.
+type User struct {
+	ID                    string
+	UserPrincipalName     string
+	Mail                  string
+	DisplayName           string
+	GivenName             string
+	Surname               string
+	JobTitle              string
+	UserType              string // Member or Guest
+	AccountEnabled        bool
+	ProxyAddresses        []string
+	OnPremisesImmutableID string
+}
+
+func (u *User) key() string { return strings.ToLower(u.UserPrincipalName) }
+
+// userRec is a user that differs from what the generator would produce:
+// changed, deleted, or added by a test.
+type userRec struct {
+	index   int // generated index, -1 for added users
+	u       User
+	deleted bool
+	// seq is the change sequence number of the last change (delta);
+	// fieldSeq per user field, createdSeq and deletedSeq likewise, so a
+	// delta round reports only changes to selected properties.
+	seq                    uint64
+	fieldSeq               [16]uint64
+	createdSeq, deletedSeq uint64
+}
+
+// userStore holds the generated users lazily plus the records that differ.
+// Callers hold Tenant.mu.
+type userStore struct {
+	gen    *generator
+	over   map[int]*userRec    // by generated index
+	added  map[string]*userRec // by id
+	byKey  map[string]*userRec // live records by lower-case UPN
+	extras []*userRec          // live records sorted by (key, id); rebuilt when dirty
+	dirty  bool
+	seq    uint64
+	count  int
+}
+
+func newUserStore(g *generator) *userStore {
+	return &userStore{gen: g, over: map[int]*userRec{}, added: map[string]*userRec{}, byKey: map[string]*userRec{}, count: g.n}
+}
+
+// get returns the live user with id or UPN (case-insensitive).
+func (s *userStore) get(idOrUPN string) (User, bool) {
+	if r := s.rec(idOrUPN); r != nil && !r.deleted {
+		return r.u, true
+	}
+	if strings.Contains(idOrUPN, "@") {
+		k := strings.ToLower(idOrUPN)
+		if r, ok := s.byKey[k]; ok && !r.deleted {
+			return r.u, true
+		}
+		i := s.gen.lowerBound(k)
+		if i < s.gen.n && s.gen.upnKey(i) == k {
+			if _, changed := s.over[i]; !changed {
+				return s.gen.truth(i).User, true
+			}
+		}
+		return User{}, false
+	}
+	if i := s.gen.indexOf(idOrUPN); i >= 0 {
+		if _, changed := s.over[i]; !changed {
+			return s.gen.truth(i).User, true
+		}
+	}
+	return User{}, false
+}
+
+// rec returns the record for id (generated index override or added user).
+func (s *userStore) rec(id string) *userRec {
+	id = strings.ToLower(id)
+	if r, ok := s.added[id]; ok {
+		return r
+	}
+	if i := s.gen.indexOf(id); i >= 0 {
+		return s.over[i]
+	}
+	return nil
+}
+
+func (s *userStore) touch(r *userRec, before *User) {
+	s.seq++
+	r.seq = s.seq
+	for i, f := range userFields {
+		if before == nil || !bytes.Equal(f.put(nil, before), f.put(nil, &r.u)) {
+			r.fieldSeq[i] = s.seq
+		}
+	}
+	s.dirty = true
+}
+
+// each calls fn for every record that differs from the generator.
+func (s *userStore) each(fn func(*userRec)) {
+	for _, r := range s.over {
+		fn(r)
+	}
+	for _, r := range s.added {
+		fn(r)
+	}
+}
+
+// add stores a new user (id already set).
+func (s *userStore) add(u User) {
+	r := &userRec{index: -1, u: u}
+	s.added[strings.ToLower(u.ID)] = r
+	s.byKey[u.key()] = r
+	s.count++
+	s.touch(r, nil)
+	r.createdSeq = r.seq
+}
+
+// update applies f to the user with id; false when there is none.
+func (s *userStore) update(id string, f func(*User)) bool {
+	r := s.rec(id)
+	if r == nil {
+		i := s.gen.indexOf(id)
+		if i < 0 {
+			return false
+		}
+		r = &userRec{index: i, u: s.gen.truth(i).User}
+		s.over[i] = r
+	}
+	if r.deleted {
+		return false
+	}
+	delete(s.byKey, r.u.key())
+	before := r.u
+	before.ProxyAddresses = slices.Clone(r.u.ProxyAddresses)
+	f(&r.u)
+	r.u.ID = before.ID
+	s.byKey[r.u.key()] = r
+	s.touch(r, &before)
+	return true
+}
+
+// remove deletes the user with id; false when there is none.
+func (s *userStore) remove(id string) bool {
+	if !s.update(id, func(*User) {}) {
+		return false
+	}
+	r := s.rec(id)
+	r.deleted = true
+	r.deletedSeq = r.seq
+	delete(s.byKey, r.u.key())
+	s.count--
+	return true
+}
+
+func cmpRec(a, b *userRec) int {
+	if c := strings.Compare(a.u.key(), b.u.key()); c != 0 {
+		return c
+	}
+	return strings.Compare(a.u.ID, b.u.ID)
+}
+
+func (s *userStore) sortedExtras() []*userRec {
+	if s.dirty {
+		s.extras = s.extras[:0]
+		for _, r := range s.byKey {
+			s.extras = append(s.extras, r)
+		}
+		slices.SortFunc(s.extras, cmpRec)
+		s.dirty = false
+	}
+	return s.extras
+}
+
+// cursor is a position in the users' order: after (key, id).
+type cursor struct{ key, id string }
+
+// scan calls fn for live users in (lower UPN, id) order, starting after
+// `after` (or at the first key >= from) and stopping before key `to` ("" =
+// no end) or when fn returns false. It merges the generated range with the
+// records that differ from it.
+func (s *userStore) scan(after cursor, from, to string, fn func(u *User) bool) {
+	extras := s.sortedExtras()
+	start := from
+	if after.key > start {
+		start = after.key
+	}
+	i := s.gen.lowerBound(start)
+	j, _ := slices.BinarySearchFunc(extras, start, func(r *userRec, k string) int { return strings.Compare(r.u.key(), k) })
+	past := func(key, id string) bool { // strictly after the cursor?
+		if after.key == "" {
+			return true
+		}
+		return key > after.key || (key == after.key && id > after.id)
+	}
+	for {
+		var gk string
+		var genOK bool
+		for i < s.gen.n {
+			if _, changed := s.over[i]; changed {
+				i++
+				continue
+			}
+			gk = s.gen.upnKey(i)
+			genOK = true
+			break
+		}
+		var ex *userRec
+		if j < len(extras) {
+			ex = extras[j]
+		}
+		var u User
+		switch {
+		case !genOK && ex == nil:
+			return
+		case ex != nil && (!genOK || ex.u.key() < gk || (ex.u.key() == gk && ex.u.ID < s.gen.userID(i))):
+			u = ex.u
+			j++
+		default:
+			u = s.gen.truth(i).User
+			i++
+		}
+		k := u.key()
+		if to != "" && k >= to {
+			return
+		}
+		if !past(k, u.ID) {
+			continue
+		}
+		if !fn(&u) {
+			return
+		}
+	}
+}

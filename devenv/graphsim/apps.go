@@ -3,10 +3,10 @@ package graphsim
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -100,7 +100,9 @@ func (t *Tenant) ConfigureAircallApp(appID string) error {
 	sp.props["tags"] = append(sp.props["tags"].([]any), domain.ManagedTag)
 	app.props["tags"] = []any{domain.ManagedTag}
 	app.props["identifierUris"] = []any{domain.AircallEntityID}
-	app.props["web"].(map[string]any)["redirectUris"] = []any{domain.AircallReplyURL}
+	web := deepCopy(app.props["web"]).(map[string]any) // copy-on-write
+	web["redirectUris"] = []any{domain.AircallReplyURL}
+	app.props["web"] = web
 	t.syncSPNames(app)
 	spID := sp.str("id")
 	t.mu.Unlock()
@@ -165,7 +167,7 @@ func mergePatch(dst, patch map[string]any, typeName string) error {
 
 // instantiateTemplate: POST /applicationTemplates/{id}/instantiate.
 func instantiateTemplate(c *call) *graphError {
-	body, e := decodeObject(c.r)
+	body, e := c.decodeObject()
 	if e != nil {
 		return e
 	}
@@ -231,12 +233,42 @@ func typeName(kind string) string {
 	return "microsoft.graph.servicePrincipal"
 }
 
+var (
+	propNamesOnce sync.Once
+	propNames     map[string]map[string]bool // kind -> lower-case property names
+)
+
+// checkSelect refuses a $select naming a property the type does not have,
+// as Graph does.
+func checkSelect(kind string, sel []string) *graphError {
+	propNamesOnce.Do(func() {
+		scratch := NewTenant()
+		app, sp := scratch.instantiate(domain.NonGalleryTemplateID, "x", time.Time{})
+		propNames = map[string]map[string]bool{"applications": {}, "servicePrincipals": {}}
+		for k := range app.props {
+			propNames["applications"][strings.ToLower(k)] = true
+		}
+		for k := range scratch.renderSP(sp, false) {
+			propNames["servicePrincipals"][strings.ToLower(k)] = true
+		}
+	})
+	for _, p := range sel {
+		if !propNames[kind][strings.ToLower(p)] {
+			return errf(400, "Request_BadRequest", "Could not find a property named '%s' on type '%s'.", p, typeName(kind))
+		}
+	}
+	return nil
+}
+
 // getObject: GET /applications/{id}, /applications(appId='…') and the same
 // for servicePrincipals.
 func getObject(c *call) *graphError {
 	kind, id, appID := c.args[0], c.args[1], c.args[2]
 	q, e := parseQuery(c.r, 0)
 	if e != nil {
+		return e
+	}
+	if e := checkSelect(kind, q.sel); e != nil {
 		return e
 	}
 	c.t.mu.Lock()
@@ -266,6 +298,9 @@ func listObjects(c *call) *graphError {
 	kind := c.args[0]
 	q, e := parseQuery(c.r, 100)
 	if e != nil {
+		return e
+	}
+	if e := checkSelect(kind, q.sel); e != nil {
 		return e
 	}
 	var f *node
@@ -351,7 +386,7 @@ func propCI(m map[string]any, p string) any {
 // policy) or /servicePrincipals/{id}; 204 No Content.
 func patchObject(c *call) *graphError {
 	kind, id, appID := c.args[0], c.args[1], c.args[2]
-	body, e := decodeObject(c.r)
+	body, e := c.decodeObject()
 	if e != nil {
 		return e
 	}
@@ -364,13 +399,6 @@ func patchObject(c *call) *graphError {
 		}
 		return notFound(id)
 	}
-	if kind == "applications" {
-		if e := c.t.checkIdentifierURIs(o, body); e != nil {
-			return e
-		}
-	} else if e := checkSPPatch(o, body); e != nil {
-		return e
-	}
 	// Apply to a copy first so a refused patch changes nothing.
 	next := deepCopy(o.props).(map[string]any)
 	if err := mergePatch(next, body, typeName(kind)); err != nil {
@@ -378,6 +406,15 @@ func patchObject(c *call) *graphError {
 			return ge
 		}
 		return badRequest("%s", err.Error())
+	}
+	if kind == "applications" {
+		// The policy sees the patched app: a PATCH that sets
+		// api.requestedAccessTokenVersion 2 with the URI is exempt.
+		if e := c.t.checkIdentifierURIs(o, next, body); e != nil {
+			return e
+		}
+	} else if e := checkSPPatch(o, body); e != nil {
+		return e
 	}
 	o.props = next
 	if kind == "applications" {
@@ -439,135 +476,3 @@ func checkSPPatch(sp *object, body map[string]any) *graphError {
 	return nil
 }
 
-// Microsoft's messages for refused identifier URIs (notes §3).
-const (
-	msgUniqueTenantID = "Failed to add identifier URI %s. All newly added URIs must contain a tenant verified domain, tenant ID, or app ID, as per the default tenant policy of your organization. See https://aka.ms/identifier-uri-addition-error for more information on this error."
-	msgNonDefaultURI  = "The newly added URI %s must comply with the format 'api://{appId}' or 'api://{tenantId}/{appId}' as per the default app management policy of your organization. See https://aka.ms/identifier-uri-addition-error for more information on this error."
-	msgVerifiedDomain = "Values of identifierUris property must use a verified domain of the organization or its subdomain: '%s'"
-)
-
-// checkIdentifierURIs applies the format rules, the verified-domain check
-// and the tenant's identifier-URI policy to the URIs a PATCH adds.
-func (t *Tenant) checkIdentifierURIs(app *object, body map[string]any) *graphError {
-	raw, ok := propCIok(body, "identifierUris")
-	if !ok {
-		return nil
-	}
-	if t.failAppPatch > 0 {
-		t.failAppPatch--
-		return badRequest("Simulated failure: the application could not be updated; try again.")
-	}
-	uris := strs(raw)
-	old := strs(app.props["identifierUris"])
-	appID := app.str("appId")
-	for _, u := range uris {
-		if len(u) > 255 || strings.HasSuffix(u, "/") || strings.Contains(u, "*") || strings.TrimSpace(u) == "" {
-			return badRequest("Invalid value specified for property 'identifierUris' of resource 'Application': '%s'.", u)
-		}
-		for _, other := range t.apps {
-			if other != app && slices.ContainsFunc(strs(other.props["identifierUris"]), func(x string) bool { return strings.EqualFold(x, u) }) {
-				return badRequest("Another object with the same value for property identifierUris already exists.")
-			}
-		}
-		if slices.Contains(old, u) {
-			continue // URIs already present are exempt
-		}
-		pu, err := url.Parse(u)
-		if err != nil || pu.Scheme == "" {
-			return badRequest("Invalid value specified for property 'identifierUris' of resource 'Application': '%s'.", u)
-		}
-		host := strings.ToLower(pu.Hostname())
-		if pu.Scheme == "http" || pu.Scheme == "https" || pu.Scheme == "api" {
-			if _, err := uuid.Parse(host); err == nil {
-				if host != strings.ToLower(appID) && host != t.id {
-					return badRequest(msgVerifiedDomain, u)
-				}
-			} else if !t.verifiedHost(host) {
-				return &graphError{status: 400, code: "HostNameNotOnVerifiedDomain", message: fmt.Sprintf(msgVerifiedDomain, u)}
-			}
-		}
-		switch t.policyMode {
-		case PolicyStrict:
-			if !strings.EqualFold(u, "api://"+appID) && !strings.EqualFold(u, "api://"+t.id+"/"+appID) {
-				return &graphError{status: 400, code: "InvalidIdentifierUriAsPerAppPolicy", message: fmt.Sprintf(msgNonDefaultURI, u)}
-			}
-		case PolicyDefault:
-			lu := strings.ToLower(u)
-			unique := strings.Contains(lu, strings.ToLower(appID)) || strings.Contains(lu, t.id) ||
-				(host != "" && t.verifiedHost(host))
-			if unique || t.exempt(app) {
-				continue
-			}
-			return &graphError{status: 400, code: "InvalidUniqueTenantIdentifierAsPerAppPolicy", message: fmt.Sprintf(msgUniqueTenantID, u)}
-		}
-	}
-	return nil
-}
-
-// exempt: SAML-mode service principal or requestedAccessTokenVersion 2.
-func (t *Tenant) exempt(app *object) bool {
-	if api, ok := app.props["api"].(map[string]any); ok {
-		switch v := api["requestedAccessTokenVersion"].(type) {
-		case int64:
-			if v == 2 {
-				return true
-			}
-		case float64:
-			if v == 2 {
-				return true
-			}
-		}
-	}
-	sp := t.spByAppID(app.str("appId"))
-	return sp != nil && sp.str("preferredSingleSignOnMode") == "saml"
-}
-
-func (t *Tenant) verifiedHost(host string) bool {
-	for _, d := range []string{t.gen.domain, t.gen.tenant} {
-		if host == d || strings.HasSuffix(host, "."+d) {
-			return true
-		}
-	}
-	return false
-}
-
-func propCIok(m map[string]any, p string) (any, bool) {
-	for k, v := range m {
-		if strings.EqualFold(k, p) {
-			return v, true
-		}
-	}
-	return nil, false
-}
-
-// getAppManagementPolicy: GET /policies/defaultAppManagementPolicy,
-// reflecting the policy mode.
-func getAppManagementPolicy(c *call) *graphError {
-	c.t.mu.Lock()
-	mode := c.t.policyMode
-	c.t.mu.Unlock()
-	state := func(on bool) string {
-		if on {
-			return "enabled"
-		}
-		return "disabled"
-	}
-	writeJSON(c.w, 200, map[string]any{
-		"@odata.context": c.ctx("policies/defaultAppManagementPolicy/$entity"),
-		"id":             "00000000-0000-0000-0000-000000000000",
-		"displayName":    "Default app management tenant policy",
-		"description":    "Default tenant policy that enforces app management restrictions on applications and service principals. To apply policy to targeted resources, create a new policy under appManagementPolicies collection.",
-		"isEnabled":      mode != PolicyOff,
-		"applicationRestrictions": map[string]any{
-			"passwordCredentials": []any{}, "keyCredentials": []any{},
-			"identifierUris": map[string]any{
-				"nonDefaultUriAddition": map[string]any{"state": state(mode == PolicyStrict), "restrictForAppsCreatedAfterDateTime": nil,
-					"excludeAppsReceivingV2Tokens": false, "excludeSaml": false},
-				"uriAdditionWithoutUniqueTenantIdentifier": map[string]any{"state": state(mode == PolicyDefault), "restrictForAppsCreatedAfterDateTime": nil,
-					"excludeAppsReceivingV2Tokens": true, "excludeSaml": true},
-			},
-		},
-		"servicePrincipalRestrictions": map[string]any{"passwordCredentials": []any{}, "keyCredentials": []any{}},
-	})
-	return nil
-}

@@ -104,7 +104,7 @@ func listAssignments(c *call) *graphError {
 		for pos.gen < c.t.gen.n && n < q.top {
 			i := pos.gen
 			pos.gen++
-			if c.t.gen.truth(i).Access != AccessDirect {
+			if a, _ := c.t.gen.access(i); a != AccessDirect {
 				continue
 			}
 			if u, ok := c.t.users.get(c.t.gen.userID(i)); ok {
@@ -123,7 +123,7 @@ func listAssignments(c *call) *graphError {
 // assigned directly (so a next page exists).
 func (t *Tenant) hasDirectFrom(i int) bool {
 	for ; i < t.gen.n; i++ {
-		if t.gen.truth(i).Access == AccessDirect {
+		if isDirect(t.gen, i) {
 			if _, changed := t.users.over[i]; !changed || !t.users.over[i].deleted {
 				return true
 			}
@@ -149,7 +149,7 @@ func (c *call) writePage(ctx string, body []byte, n int, more bool, skiptoken st
 // postAssignment: POST /servicePrincipals/{id}/appRoleAssignedTo
 // {principalId, resourceId, appRoleId} → 201.
 func postAssignment(c *call) *graphError {
-	body, e := decodeObject(c.r)
+	body, e := c.decodeObject()
 	if e != nil {
 		return e
 	}
@@ -183,7 +183,7 @@ func postAssignment(c *call) *graphError {
 			return badRequest("Permission being assigned already exists on the object")
 		}
 	}
-	if i := c.t.gen.indexOf(pid); sp.seeded && i >= 0 && c.t.gen.truth(i).Access == AccessDirect && strings.EqualFold(role, appRoleUserID) {
+	if i := c.t.gen.indexOf(pid); sp.seeded && i >= 0 && isDirect(c.t.gen, i) && strings.EqualFold(role, appRoleUserID) {
 		return badRequest("Permission being assigned already exists on the object")
 	}
 	a := c.t.newAssignment(sp, pid, kind, name, strings.ToLower(role))
@@ -271,7 +271,7 @@ func listMembers(c *call) *graphError {
 		for pos.gen < c.t.gen.n && n < q.top {
 			i := pos.gen
 			pos.gen++
-			if c.t.gen.truth(i).Group != g.id {
+			if _, gid := c.t.gen.access(i); gid != g.id {
 				continue
 			}
 			if u, ok := c.t.users.get(c.t.gen.userID(i)); ok {
@@ -280,10 +280,16 @@ func listMembers(c *call) *graphError {
 			}
 		}
 		for i := pos.gen; i < c.t.gen.n && !more; i++ {
-			more = c.t.gen.truth(i).Group == g.id
+			_, gid := c.t.gen.access(i)
+			more = gid == g.id
 		}
 	}
 	c.t.mu.Unlock()
 	c.writePage(c.ctx("directoryObjects"), body, n, more, pos.encode())
 	return nil
+}
+
+func isDirect(g *generator, i int) bool {
+	a, _ := g.access(i)
+	return a == AccessDirect
 }

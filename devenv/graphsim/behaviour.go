@@ -46,6 +46,8 @@ type Stats struct {
 	ResourceUnits int
 	// Unauthorized is the number of 401s sent.
 	Unauthorized int
+	// GzipBodies is the number of request bodies that came gzip-compressed.
+	GzipBodies int
 }
 
 // behaviour is the tenant's knobs: latency, faults, throttling, stats.
@@ -171,6 +173,12 @@ func (t *Tenant) countPage(users int) {
 	t.bmu.Lock()
 	t.stats.Pages++
 	t.stats.UsersServed += users
+	t.bmu.Unlock()
+}
+
+func (t *Tenant) countGzip() {
+	t.bmu.Lock()
+	t.stats.GzipBodies++
 	t.bmu.Unlock()
 }
 

@@ -114,7 +114,7 @@ func (c *signingCert) credentials(withKey bool) ([]any, any) {
 // The new certificate is inactive until preferredTokenSigningKeyThumbprint
 // names it.
 func addTokenSigningCertificate(c *call) *graphError {
-	body, e := decodeObject(c.r)
+	body, e := c.decodeObject()
 	if e != nil {
 		return e
 	}

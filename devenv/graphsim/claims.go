@@ -47,7 +47,7 @@ func (t *Tenant) policyEntity(c *call, p *object) map[string]any {
 
 // createClaimsPolicy: POST /policies/claimsMappingPolicies → 201.
 func createClaimsPolicy(c *call) *graphError {
-	body, e := decodeObject(c.r)
+	body, e := c.decodeObject()
 	if e != nil {
 		return e
 	}
@@ -138,7 +138,7 @@ func listSPClaimsPolicies(c *call) *graphError {
 // {"@odata.id": ".../policies/claimsMappingPolicies/{pid}"} → 204. A
 // service principal holds at most one claims mapping policy.
 func addSPClaimsPolicyRef(c *call) *graphError {
-	body, e := decodeObject(c.r)
+	body, e := c.decodeObject()
 	if e != nil {
 		return e
 	}
@@ -206,7 +206,7 @@ func getClaimsPolicy(c *call) *graphError {
 // putClaimsPolicy: PUT (create or replace) or PATCH (update) the beta
 // custom claims policy → 201 with the object.
 func putClaimsPolicy(c *call) *graphError {
-	body, e := decodeObject(c.r)
+	body, e := c.decodeObject()
 	if e != nil {
 		return e
 	}

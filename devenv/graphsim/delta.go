@@ -9,8 +9,9 @@ import (
 	"time"
 )
 
-// deltaPageSize is the page size of users/delta without Prefer:
-// odata.maxpagesize (Graph's own default is *unverified*).
+// deltaPageSize is the page size of users/delta, also the most Prefer:
+// odata.maxpagesize can ask (a Microsoft answer on Q&A: 200 for objects such
+// as users, larger values are capped; *unverified* in the reference docs).
 const deltaPageSize = 200
 
 // deltaState is what a delta skip or delta token carries: the options of
@@ -46,15 +47,15 @@ func decodeDelta(s string) (deltaState, bool) {
 // @odata.deltaLink); a round started from a deltaLink returns only the
 // users whose selected properties changed since, and deleted users as
 // {"id":…,"@removed":{"reason":"changed"}}. $deltatoken=latest returns
-// just a deltaLink for "now". $top, $expand, $orderby and $filter are
-// refused. A token issued before Tenant.ExpireDeltaTokens, older than 7
+// just a deltaLink for "now". $top is ignored (as users report Graph
+// does), $expand, $orderby and $filter are refused. A token issued before Tenant.ExpireDeltaTokens, older than 7
 // days, or unreadable answers 410 Gone with a Location to start over.
 func usersDelta(c *call) *graphError {
 	q, e := parseQuery(c.r, deltaPageSize)
 	if e != nil {
 		return e
 	}
-	for _, k := range []string{"top", "expand", "orderby", "filter"} {
+	for _, k := range []string{"expand", "orderby", "filter"} {
 		if q.get(k) != "" {
 			return unsupportedQuery("Unsupported query option '$%s' on a delta request.", k)
 		}
@@ -62,8 +63,8 @@ func usersDelta(c *call) *graphError {
 	page := deltaPageSize
 	if p := c.r.Header.Get("Prefer"); strings.Contains(p, "odata.maxpagesize=") {
 		n, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(strings.SplitN(p, "odata.maxpagesize=", 2)[1], ",", 2)[0]))
-		if err == nil && n > 0 && n <= 999 {
-			page = n
+		if err == nil && n > 0 {
+			page = min(n, deltaPageSize)
 		}
 	}
 	c.t.mu.Lock()
@@ -100,7 +101,7 @@ func usersDelta(c *call) *graphError {
 	n := 0
 	more := false
 	if st.Init {
-		c.t.users.scan(cursor{key: st.Key, id: st.ID}, "", "", func(u *User) bool {
+		c.t.users.scan(cursor{key: st.Key, id: st.ID}, "", "", func(u *User, key string) bool {
 			if n == page {
 				more = true
 				return false
@@ -110,7 +111,7 @@ func usersDelta(c *call) *graphError {
 			}
 			items = appendUser(items, u, fields, true, true, "")
 			n++
-			st.Key, st.ID = u.key(), u.ID
+			st.Key, st.ID = key, u.ID
 			return true
 		})
 	} else {

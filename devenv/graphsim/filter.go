@@ -399,3 +399,15 @@ func upnRange(n *node) (lo, hi string) {
 	}
 	return "", ""
 }
+
+// isRangeOnly reports whether n is exactly a userPrincipalName range that
+// upnRange captures (startswith, ge, le, eq, joined by and).
+func isRangeOnly(n *node) bool {
+	switch n.op {
+	case "and":
+		return isRangeOnly(n.left) && isRangeOnly(n.right)
+	case "startswith", "ge", "le", "eq":
+		return strings.EqualFold(n.prop, "userPrincipalName") && n.val.kind == "string"
+	}
+	return false
+}

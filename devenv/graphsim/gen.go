@@ -100,6 +100,7 @@ type generator struct {
 	// space is len(firstNames)*len(lastNames)*serials; index i maps to
 	// position i*space/n, strictly increasing because space >= n.
 	serials, width int
+	serialStr      []string // zero-padded serial suffixes
 	space          uint64
 	groups         []string // assigned group ids
 	nested         string   // nested group id ("" when none)
@@ -129,6 +130,13 @@ func newGenerator(seed int64, n int, mix Mix, tenantID string) *generator {
 		g.width = len(strconv.Itoa(g.serials - 1))
 	}
 	g.space = uint64(combos) * uint64(g.serials)
+	g.serialStr = make([]string, g.serials)
+	if g.width > 0 {
+		for k := range g.serialStr {
+			v := strconv.Itoa(k)
+			g.serialStr[k] = strings.Repeat("0", g.width-len(v)) + v
+		}
+	}
 	if mix.GroupAssigned > 0 && mix.Groups <= 0 {
 		g.mix.Groups = 1
 	}
@@ -220,12 +228,7 @@ func (g *generator) names(i int) (string, string, string) {
 	p /= uint64(g.serials)
 	k := p % uint64(len(lastNames))
 	j := p / uint64(len(lastNames))
-	s := ""
-	if g.width > 0 {
-		s = strconv.FormatUint(serial, 10)
-		s = strings.Repeat("0", g.width-len(s)) + s
-	}
-	return firstNames[j], lastNames[k], s
+	return firstNames[j], lastNames[k], g.serialStr[serial]
 }
 
 // upnKey is the lower-case UPN of generated user i (the sort key).
@@ -240,7 +243,6 @@ func (g *generator) upnKey(i int) string {
 // truth generates user i and its ground truth.
 func (g *generator) truth(i int) Truth {
 	f, l, s := g.names(i)
-	local := f + "." + l + s
 	u := User{
 		ID:             g.userID(i),
 		DisplayName:    f + " " + l + s,
@@ -254,14 +256,17 @@ func (g *generator) truth(i int) Truth {
 	if guest {
 		t.Problems |= ProblemGuest
 		u.UserType = "Guest"
-		ext := strings.ToLower(local) + "@fabrikam.com"
-		u.UserPrincipalName = strings.ToLower(local) + "_fabrikam.com#EXT#@" + g.tenant
+		local := strings.ToLower(f + "." + l + s)
+		ext := local + "@fabrikam.com"
+		u.UserPrincipalName = local + "_fabrikam.com#EXT#@" + g.tenant
 		u.Mail = ext
 		u.ProxyAddresses = []string{"SMTP:" + ext}
 	} else {
-		u.UserPrincipalName = local + "@" + g.domain
+		// One allocation for the proxy address, the UPN and the mail.
+		smtp := "SMTP:" + f + "." + l + s + "@" + g.domain
+		u.UserPrincipalName = smtp[len("SMTP:"):]
 		u.Mail = u.UserPrincipalName
-		u.ProxyAddresses = []string{"SMTP:" + u.Mail}
+		u.ProxyAddresses = []string{smtp}
 		switch d := g.draw(i, 1); {
 		case d < g.mix.MailMissing:
 			t.Problems |= ProblemMailMissing
@@ -280,18 +285,23 @@ func (g *generator) truth(i int) Truth {
 		t.Problems |= ProblemDisabled
 		u.AccountEnabled = false
 	}
-	switch a := g.draw(i, 5); {
-	case a < g.mix.DirectAssigned:
-		t.Access = AccessDirect
-	case a < g.mix.DirectAssigned+g.mix.GroupAssigned && len(g.groups) > 0:
-		t.Access = AccessGroup
-		t.Group = g.groups[int(g.draw(i, 6)*float64(len(g.groups)))]
-	case a < g.mix.DirectAssigned+g.mix.GroupAssigned+g.mix.NestedOnly && g.nested != "":
-		t.Access = AccessNestedOnly
-		t.Group = g.nested
-	}
+	t.Access, t.Group = g.access(i)
 	t.User = u
 	return t
+}
+
+// access says how generated user i reaches the seeded app (cheap: no
+// user is generated).
+func (g *generator) access(i int) (Access, string) {
+	switch a := g.draw(i, 5); {
+	case a < g.mix.DirectAssigned:
+		return AccessDirect, ""
+	case a < g.mix.DirectAssigned+g.mix.GroupAssigned && len(g.groups) > 0:
+		return AccessGroup, g.groups[int(g.draw(i, 6)*float64(len(g.groups)))]
+	case a < g.mix.DirectAssigned+g.mix.GroupAssigned+g.mix.NestedOnly && g.nested != "":
+		return AccessNestedOnly, g.nested
+	}
+	return AccessNone, ""
 }
 
 // lowerBound returns the first index whose UPN key is >= key.

@@ -101,7 +101,11 @@ const maxBody = 4 << 20
 
 // readBody reads the request body, decompressing Content-Encoding gzip (the
 // msgraph SDK compresses request bodies).
-func readBody(r *http.Request) ([]byte, *graphError) {
+func (c *call) readBody() ([]byte, *graphError) {
+	r := c.r
+	if strings.EqualFold(strings.TrimSpace(r.Header.Get("Content-Encoding")), "gzip") {
+		c.t.countGzip()
+	}
 	var rd io.Reader = r.Body
 	if strings.EqualFold(strings.TrimSpace(r.Header.Get("Content-Encoding")), "gzip") {
 		zr, err := gzip.NewReader(r.Body)
@@ -122,8 +126,8 @@ func readBody(r *http.Request) ([]byte, *graphError) {
 }
 
 // decodeObject reads a JSON object body.
-func decodeObject(r *http.Request) (map[string]any, *graphError) {
-	b, gerr := readBody(r)
+func (c *call) decodeObject() (map[string]any, *graphError) {
+	b, gerr := c.readBody()
 	if gerr != nil {
 		return nil, gerr
 	}
@@ -221,11 +225,13 @@ func (q *query) selected(p string, def bool) bool {
 	return false
 }
 
-// project returns the selected properties of props (all when no $select),
-// "id" always included.
+// project returns a new map of the selected properties of props (all when
+// no $select), "id" always included. Nested values are shared: the tenant
+// never changes a nested map in place (copy-on-write), so the result can be
+// encoded after the tenant's lock is released.
 func (q *query) project(props map[string]any) map[string]any {
 	if len(q.sel) == 0 {
-		return props
+		return cloneProps(props)
 	}
 	out := map[string]any{}
 	for _, s := range q.sel {

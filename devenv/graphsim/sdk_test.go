@@ -221,6 +221,9 @@ func TestSDKProvisioningFlow(t *testing.T) {
 					t.Errorf("keyCredentials key empty although selected")
 				}
 			}
+			if srv.Tenant().Stats().GzipBodies == 0 {
+				t.Errorf("the SDK's compression middleware sent no gzip body (is it on?)")
+			}
 			if strings.Join(usages, ",") != "Sign,Verify" || deref(full.GetPreferredTokenSigningKeyThumbprint()) != deref(cert.GetThumbprint()) || deref(full.GetPreferredSingleSignOnMode()) != "saml" {
 				t.Errorf("SP after certificate: usages %v, preferred %q, mode %q", usages, deref(full.GetPreferredTokenSigningKeyThumbprint()), deref(full.GetPreferredSingleSignOnMode()))
 			}

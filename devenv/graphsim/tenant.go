@@ -174,7 +174,7 @@ func (t *Tenant) User(idOrUPN string) (User, bool) {
 func (t *Tenant) EachUser(fn func(User) bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.users.scan(cursor{}, "", "", func(u *User) bool { return fn(*u) })
+	t.users.scan(cursor{}, "", "", func(u *User, _ string) bool { return fn(*u) })
 }
 
 // AddUser adds a user (an id is generated when empty) and returns it.
@@ -345,9 +345,11 @@ func (t *Tenant) PatchApplication(objectID string, patch map[string]any) error {
 	if !ok {
 		return fmt.Errorf("graphsim: no application %s", objectID)
 	}
-	if err := mergePatch(a.props, patch, "microsoft.graph.application"); err != nil {
+	next := deepCopy(a.props).(map[string]any) // copy-on-write: encoders may hold the old maps
+	if err := mergePatch(next, patch, "microsoft.graph.application"); err != nil {
 		return err
 	}
+	a.props = next
 	t.syncSPNames(a)
 	return nil
 }
@@ -361,7 +363,12 @@ func (t *Tenant) PatchServicePrincipal(spID string, patch map[string]any) error 
 	if !ok {
 		return fmt.Errorf("graphsim: no service principal %s", spID)
 	}
-	return mergePatch(sp.props, patch, "microsoft.graph.servicePrincipal")
+	next := deepCopy(sp.props).(map[string]any)
+	if err := mergePatch(next, patch, "microsoft.graph.servicePrincipal"); err != nil {
+		return err
+	}
+	sp.props = next
+	return nil
 }
 
 // RemoveSigningCertificates deletes every signing certificate of the

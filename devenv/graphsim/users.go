@@ -3,6 +3,7 @@ package graphsim
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -247,19 +248,27 @@ func listUsers(c *call) *graphError {
 		}
 		after = cur
 	}
+	// A filter that is only a userPrincipalName range is fully applied by
+	// the scan's bounds.
+	rangeOnly := f != nil && isRangeOnly(f)
 	match := func(u *User) bool {
-		return f == nil || eval(f, func(p string) any { return userProp(u, p) })
+		return f == nil || rangeOnly || eval(f, func(p string) any { return userProp(u, p) })
 	}
-	buf := make([]byte, 0, 64+q.top*200)
+	bp, bb := getBuf(), getBuf()
+	buf, body := (*bp)[:0], (*bb)[:0]
+	defer func() { putBuf(bp, buf); putBuf(bb, body) }()
 	buf = append(buf, `{"@odata.context":`...)
 	buf = appendJSONString(buf, c.ctx("users"+q.selectSuffix()))
 	c.t.mu.Lock()
 	if q.count && adv && after.key == "" {
 		n := 0
-		if f == nil {
+		switch {
+		case f == nil:
 			n = c.t.users.count
-		} else {
-			c.t.users.scan(cursor{}, lo, hi, func(u *User) bool {
+		case rangeOnly:
+			n = c.t.users.countRange(lo, hi)
+		default:
+			c.t.users.scan(cursor{}, lo, hi, func(u *User, _ string) bool {
 				if match(u) {
 					n++
 				}
@@ -272,8 +281,7 @@ func listUsers(c *call) *graphError {
 	served := 0
 	var last cursor
 	more := false
-	body := make([]byte, 0, q.top*200)
-	c.t.users.scan(after, lo, hi, func(u *User) bool {
+	c.t.users.scan(after, lo, hi, func(u *User, key string) bool {
 		if !match(u) {
 			return true
 		}
@@ -286,7 +294,7 @@ func listUsers(c *call) *graphError {
 		}
 		body = appendUser(body, u, fields, false, false, "")
 		served++
-		last = cursor{key: u.key(), id: u.ID}
+		last = cursor{key: key, id: u.ID}
 		return true
 	})
 	c.t.mu.Unlock()
@@ -346,7 +354,7 @@ func listMemberOf(c *call) *graphError {
 		}
 	}
 	if i := c.t.gen.indexOf(u.ID); i >= 0 {
-		if gid := c.t.gen.truth(i).Group; gid != "" {
+		if _, gid := c.t.gen.access(i); gid != "" {
 			add(c.t.groups[gid])
 		}
 	}
@@ -360,4 +368,18 @@ func listMemberOf(c *call) *graphError {
 	c.t.countPage(0)
 	writeJSON(c.w, 200, map[string]any{"@odata.context": c.ctx("directoryObjects"), "value": vals})
 	return nil
+}
+
+// bufPool recycles page buffers (a 999-user page is about 250 KB).
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 256<<10); return &b }}
+
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+// putBuf returns the (possibly grown) buffer b to the pool through p.
+func putBuf(p *[]byte, b []byte) {
+	if cap(b) > 4<<20 {
+		return
+	}
+	*p = b[:0]
+	bufPool.Put(p)
 }

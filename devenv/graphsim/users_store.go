@@ -185,9 +185,10 @@ type cursor struct{ key, id string }
 
 // scan calls fn for live users in (lower UPN, id) order, starting after
 // `after` (or at the first key >= from) and stopping before key `to` ("" =
-// no end) or when fn returns false. It merges the generated range with the
-// records that differ from it.
-func (s *userStore) scan(after cursor, from, to string, fn func(u *User) bool) {
+// no end) or when fn returns false; key is the user's lower-case UPN. It
+// merges the generated range with the records that differ from it, and
+// generates each user once.
+func (s *userStore) scan(after cursor, from, to string, fn func(u *User, key string) bool) {
 	extras := s.sortedExtras()
 	start := from
 	if after.key > start {
@@ -195,48 +196,65 @@ func (s *userStore) scan(after cursor, from, to string, fn func(u *User) bool) {
 	}
 	i := s.gen.lowerBound(start)
 	j, _ := slices.BinarySearchFunc(extras, start, func(r *userRec, k string) int { return strings.Compare(r.u.key(), k) })
-	past := func(key, id string) bool { // strictly after the cursor?
-		if after.key == "" {
-			return true
-		}
-		return key > after.key || (key == after.key && id > after.id)
-	}
+	var gu User
+	var gk string
+	have := false
 	for {
-		var gk string
-		var genOK bool
-		for i < s.gen.n {
+		for !have && i < s.gen.n {
 			if _, changed := s.over[i]; changed {
 				i++
 				continue
 			}
-			gk = s.gen.upnKey(i)
-			genOK = true
-			break
+			gu = s.gen.truth(i).User
+			gk = gu.key()
+			have = true
 		}
 		var ex *userRec
 		if j < len(extras) {
 			ex = extras[j]
 		}
 		var u User
+		var k string
 		switch {
-		case !genOK && ex == nil:
+		case !have && ex == nil:
 			return
-		case ex != nil && (!genOK || ex.u.key() < gk || (ex.u.key() == gk && ex.u.ID < s.gen.userID(i))):
-			u = ex.u
+		case ex != nil && (!have || ex.u.key() < gk || (ex.u.key() == gk && ex.u.ID < gu.ID)):
+			u, k = ex.u, ex.u.key()
 			j++
 		default:
-			u = s.gen.truth(i).User
+			u, k = gu, gk
 			i++
+			have = false
 		}
-		k := u.key()
 		if to != "" && k >= to {
 			return
 		}
-		if !past(k, u.ID) {
+		if after.key != "" && (k < after.key || (k == after.key && u.ID <= after.id)) {
 			continue
 		}
-		if !fn(&u) {
+		if !fn(&u, k) {
 			return
 		}
 	}
+}
+
+// countRange counts live users with lo <= key < hi ("" hi = no end)
+// without generating them.
+func (s *userStore) countRange(lo, hi string) int {
+	ilo, ihi := s.gen.lowerBound(lo), s.gen.n
+	if hi != "" {
+		ihi = s.gen.lowerBound(hi)
+	}
+	n := ihi - ilo
+	for i := range s.over {
+		if i >= ilo && i < ihi {
+			n--
+		}
+	}
+	for _, r := range s.sortedExtras() {
+		if k := r.u.key(); k >= lo && (hi == "" || k < hi) {
+			n++
+		}
+	}
+	return n
 }

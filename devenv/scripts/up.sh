@@ -20,6 +20,7 @@ fi
   echo "DEVENV_RUNDIR=$run"
   echo "DEVENV_BLOB_CONNECTION_STRING=$blob"
   echo "DEVENV_SERVICEBUS_CONNECTION_STRING=$sb"
+  [ -f "$run/sbpeer.control" ] && echo "DEVENV_SERVICEBUS_CONTROL=http://127.0.0.1:$(cat "$run/sbpeer.control")"
 } > "$run/env"
 echo "local services up (details in $run/env):"
 echo "  blob (Azurite)   127.0.0.1:$(cat "$run/azurite.port")"

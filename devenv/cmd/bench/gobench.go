@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+
+	"github.com/identity-ops/aircall-entra-sso/devenv/devhost"
+)
+
+// goBenchmarks are the Go benchmarks whose reported metrics go into the
+// table: each measures a figure and its baseline in the same run.
+var goBenchmarks = []struct {
+	name, pkg, bench, benchtime string
+	env                         []string
+	quickEnv                    []string
+}{
+	{"scan-cpu", "./handler/graph/bulk", "^BenchmarkScanRatios$", "1x", []string{"BENCH_USERS=1000000"}, []string{"BENCH_USERS=100000"}},
+	{"scan-rss", "./handler/audit", "^BenchmarkScanRSS$", "1x", []string{"BENCH_RSS_SIZES=100000,1000000"}, []string{"BENCH_RSS_SIZES=20000,100000"}},
+	{"scan-wall", "./handler/audit", "^BenchmarkScanFullWallTime$", "1x", []string{"BENCH_PAGE_LATENCY=200ms"}, []string{"BENCH_PAGE_LATENCY=50ms"}},
+	{"publish", "./handler/servicebus", "^BenchmarkPublish100$", "20x", nil, nil},
+}
+
+func init() {
+	for _, gb := range goBenchmarks {
+		gb := gb
+		measures = append(measures, measure{name: gb.name, run: func(b *bench) ([]Row, error) {
+			env := gb.env
+			if b.quick {
+				env = gb.quickEnv
+			}
+			return runGoBench(gb.pkg, gb.bench, gb.benchtime, env)
+		}})
+	}
+}
+
+// runGoBench runs one Go benchmark and turns each reported metric into a row.
+func runGoBench(pkg, bench, benchtime string, env []string) ([]Row, error) {
+	cmd := exec.Command("go", "test", "-run", "^$", "-bench", bench, "-benchtime", benchtime, "-count", "1", "-timeout", "60m", pkg)
+	cmd.Dir = devhost.RepoRoot()
+	cmd.Env = append(append(os.Environ(), env...), "DEVENV_REQUIRED=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go test -bench %s %s: %v\n%s", bench, pkg, err, tail(out.String(), 2000))
+	}
+	var rows []Row
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		// Benchmark-N  iterations  value unit  value unit …
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				continue
+			}
+			rows = append(rows, Row{What: strings.TrimSuffix(f[0], "-2") + " " + f[i+1], Figure: strconv.FormatFloat(v, 'g', 4, 64),
+				Baseline: "same run (see the benchmark's doc comment)", Target: targetFor(f[i+1]), Verdict: verdictFor(f[i+1], v)})
+		}
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%s reported no metric:\n%s", bench, tail(out.String(), 2000))
+	}
+	return rows, nil
+}
+
+// targets maps a metric unit to its DESIGN.md target (ratio metrics only).
+var targets = map[string]struct {
+	text string
+	ok   func(float64) bool
+}{
+	"pager/plain":  {"≤ 1.2", func(v float64) bool { return v <= 1.2 }},
+	"sdk/pager":    {"≥ 10", func(v float64) bool { return v >= 10 }},
+	"wall/target":  {"≤ 1 (1M users in 2 min at 1 s/page)", func(v float64) bool { return v <= 1 }},
+	"rss-growth":   {"flat (≤ 1.25)", func(v float64) bool { return v <= 1.25 }},
+	"rss-MiB-1M":   {"≤ 32 MiB", func(v float64) bool { return v <= 32 }},
+	"wall/optimum": {"≤ 1.25", func(v float64) bool { return v <= 1.25 }},
+	"delta/full":   {"≤ 0.03", func(v float64) bool { return v <= 0.03 }},
+}
+
+func targetFor(unit string) string {
+	if t, ok := targets[unit]; ok {
+		return t.text
+	}
+	return "—"
+}
+
+func verdictFor(unit string, v float64) string {
+	if t, ok := targets[unit]; ok {
+		return verdict(t.ok(v))
+	}
+	return "reported"
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}

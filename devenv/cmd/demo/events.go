@@ -28,7 +28,7 @@ func demoEvents(d *demo) error {
 	counts := map[string]int{}
 	shown := 0
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		msgs, err := r.ReceiveMessages(ctx, 200, nil)
 		cancel()
 		if err != nil && ctx.Err() == nil {

@@ -31,10 +31,19 @@ func (d *demo) setupServices() error {
 	d.extras = append(d.extras, func() error { sim.Close(); return nil })
 	// The webhook step asks about a user whose UPN differs from their mail;
 	// provision assigns that user to the app.
-	sim.Tenant().EachTruth(func(tr graphsim.Truth) bool {
-		if tr.Problems == graphsim.ProblemUPNMismatch && tr.User.AccountEnabled {
+	// Provision assigns a security group holding every other user (the
+	// audit's default scope is the assigned users) and that user directly.
+	ten := sim.Tenant()
+	group := ten.AddGroup("Aircall users")
+	var members int
+	ten.EachTruth(func(tr graphsim.Truth) bool {
+		if d.mismatch.ID == "" && tr.Problems == graphsim.ProblemUPNMismatch && tr.User.AccountEnabled {
 			d.mismatch = tr.User
-			return false
+		}
+		if tr.Index%2 == 0 {
+			if err := ten.AddMember(group, tr.User.ID); err == nil {
+				members++
+			}
 		}
 		return true
 	})
@@ -51,12 +60,13 @@ func (d *demo) setupServices() error {
 	d.env["IDENTITY_HEADER"] = sim.IdentityHeader()
 	d.env["AZURE_TOKEN_CREDENTIALS"] = "ManagedIdentityCredential"
 	d.env["APP_DISPLAY_NAME"] = "acme-saml@aircall"
-	d.env["AUDIT_SCOPE"] = "all"
 	d.env["WEBHOOK_SECRET_ZENDESK"] = demoZendeskSecret
+	d.env["APP_ASSIGN"] = group
 	if d.mismatch.ID != "" {
-		d.env["APP_ASSIGN"] = d.mismatch.ID
+		d.env["APP_ASSIGN"] += "," + d.mismatch.ID
 	}
-	fmt.Fprintf(d.out, "simulated tenant %s: %d users (Graph simulator at %s)\n", sim.TenantID(), demoUsers, sim.URL())
+	fmt.Fprintf(d.out, "simulated tenant %s: %d users, group \"Aircall users\" with %d members (Graph simulator at %s)\n",
+		sim.TenantID(), demoUsers, members, sim.URL())
 	return nil
 }
 

@@ -475,4 +475,3 @@ func checkSPPatch(sp *object, body map[string]any) *graphError {
 	}
 	return nil
 }
-

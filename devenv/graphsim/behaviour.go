@@ -38,7 +38,8 @@ type Stats struct {
 	Pages int
 	// UsersServed is the number of user objects in those pages.
 	UsersServed int
-	// Throttled is the number of 429s sent because of the RU budget.
+	// Throttled is the number of 429s sent because a budget (SetBudget,
+	// SetWriteBudget) was spent.
 	Throttled int
 	// Injected counts injected faults by kind: "429", "503", "reset".
 	Injected map[string]int
@@ -52,18 +53,18 @@ type Stats struct {
 
 // behaviour is the tenant's knobs: latency, faults, throttling, stats.
 type behaviour struct {
-	bmu       sync.Mutex
-	seed      int64
-	latency   time.Duration
-	faults    FaultSpec
-	rng       *rand.Rand
-	failNext  []failRule
-	budget    int
-	window    time.Duration
-	winStart  time.Time
-	winUsed   int
-	writeUsed int
-	stats     Stats
+	bmu      sync.Mutex
+	seed     int64
+	latency  time.Duration
+	faults   FaultSpec
+	rng      *rand.Rand
+	failNext []failRule
+	budget   int
+	window   time.Duration
+	winStart time.Time
+	winUsed  int
+	writes   meter
+	stats    Stats
 }
 
 type failRule struct {
@@ -229,30 +230,67 @@ func (t *Tenant) fault(r *http.Request) (status int, reset bool, retryAfter int)
 	return 0, false, 0
 }
 
-// charge accounts cost RU for a request; when the window's budget is spent
-// it returns the seconds until the window ends (Retry-After) and false.
-// It also returns the share of the budget used (for
-// x-ms-throttle-limit-percentage).
-func (t *Tenant) charge(cost int, now time.Time) (ok bool, retryAfter int, used float64) {
+// meter is a fixed-window budget.
+type meter struct {
+	budget int
+	window time.Duration
+	start  time.Time
+	used   int
+}
+
+// take charges cost; when the budget is spent it returns false and the
+// seconds until the window ends.
+func (m *meter) take(cost int, now time.Time) (bool, int) {
+	if m.budget <= 0 {
+		return true, 0
+	}
+	if m.start.IsZero() || now.Sub(m.start) >= m.window {
+		m.start, m.used = now, 0
+	}
+	if m.used+cost > m.budget {
+		left := m.window - now.Sub(m.start)
+		return false, max(1, int((left+time.Second-1)/time.Second))
+	}
+	m.used += cost
+	return true, 0
+}
+
+// SetWriteBudget sets how many writes (POST, PATCH, PUT, DELETE) are
+// accepted per window before 429 WriteLimitExceeded (0: unlimited, the
+// default; Graph's identity service: 3,000 per 2.5 minutes per app and
+// tenant).
+func (t *Tenant) SetWriteBudget(n int, window time.Duration) {
 	t.bmu.Lock()
 	defer t.bmu.Unlock()
-	if t.budget <= 0 {
-		t.stats.ResourceUnits += cost
-		return true, 0, 0
+	if window <= 0 {
+		window = 150 * time.Second
 	}
-	if t.winStart.IsZero() || now.Sub(t.winStart) >= t.window {
-		t.winStart, t.winUsed = now, 0
-	}
-	if t.winUsed+cost > t.budget {
-		t.stats.Throttled++
-		left := t.window - now.Sub(t.winStart)
-		secs := int((left + time.Second - 1) / time.Second)
-		if secs < 1 {
-			secs = 1
+	t.writes = meter{budget: n, window: window}
+}
+
+// charge accounts cost RU (and one write for writes). When a budget is
+// spent it returns false, the Retry-After seconds and what was exceeded
+// (ResourceUnitLimitExceeded or WriteLimitExceeded); used is the share of
+// the RU budget used (for x-ms-throttle-limit-percentage).
+func (t *Tenant) charge(cost int, write bool, now time.Time) (ok bool, retryAfter int, exceeded string, used float64) {
+	t.bmu.Lock()
+	defer t.bmu.Unlock()
+	if write {
+		if ok, ra := t.writes.take(1, now); !ok {
+			t.stats.Throttled++
+			return false, ra, "WriteLimitExceeded", 1
 		}
-		return false, secs, float64(t.winUsed) / float64(t.budget)
 	}
-	t.winUsed += cost
+	ru := meter{budget: t.budget, window: t.window, start: t.winStart, used: t.winUsed}
+	ok, ra := ru.take(cost, now)
+	t.winStart, t.winUsed = ru.start, ru.used
+	if !ok {
+		t.stats.Throttled++
+		return false, ra, "ResourceUnitLimitExceeded", float64(t.winUsed) / float64(t.budget)
+	}
 	t.stats.ResourceUnits += cost
-	return true, 0, float64(t.winUsed) / float64(t.budget)
+	if t.budget <= 0 {
+		return true, 0, "", 0
+	}
+	return true, 0, "", float64(t.winUsed) / float64(t.budget)
 }

@@ -15,6 +15,28 @@
 // /work/shared/notes/graph-shapes.md; where Microsoft's behaviour is not
 // documented the choice is marked *unverified* in the doc comments.
 //
+// Endpoints (Graph errors use {"error":{"code","message","innerError":{…}}}):
+//
+//	POST   /v1.0/applicationTemplates/{id}/instantiate
+//	GET    /v1.0/applications, /v1.0/servicePrincipals        ($filter, $select, $top, nextLink)
+//	GET    PATCH /v1.0/applications/{id}, /applications(appId='…'), same for servicePrincipals
+//	POST   /v1.0/servicePrincipals/{id}/addTokenSigningCertificate
+//	GET    POST /v1.0/servicePrincipals/{id}/appRoleAssignedTo
+//	GET    /v1.0/servicePrincipals/{id}/claimsMappingPolicies
+//	POST   /v1.0/servicePrincipals/{id}/claimsMappingPolicies/$ref, DELETE …/{pid}/$ref
+//	GET    POST /v1.0/policies/claimsMappingPolicies, GET DELETE …/{id}
+//	GET    /v1.0/policies/defaultAppManagementPolicy
+//	GET    PUT PATCH /beta/servicePrincipals/{id}/claimsPolicy
+//	GET    /v1.0/users, /v1.0/users/delta, /v1.0/users/{id|upn}, /v1.0/users/{id}/memberOf
+//	GET    /v1.0/groups/{id}, /v1.0/groups/{id}/members
+//	GET    /msi/token                                          (App Service managed identity)
+//	GET    /{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid=…
+//
+// Knobs on Tenant: SetPolicyMode, SetReplicationDelay, SetLatency,
+// SetBudget (resource units per window), InjectFaults (random 429/503/reset
+// from a seed), FailNext (the next n matching requests), FailApplicationPatch,
+// ExpireDeltaTokens, RotateSigningCertificate, and Stats.
+//
 // Test and demo code only: the production binary under handler/ must never
 // import this package, and nothing here is a security boundary (its token
 // signing key is a constant).

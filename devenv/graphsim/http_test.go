@@ -373,6 +373,16 @@ func TestFaultsAndThrottling(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 	ten.SetBudget(0, 0)
+	// Writes: 1 per window.
+	ten.SetWriteBudget(1, time.Hour)
+	app := ten.CreateApp("x")
+	if r := call(t, srv, "PATCH", "/v1.0/applications/"+app.ObjectID, map[string]any{"notes": "a"}, nil); r.status != 204 {
+		t.Fatalf("first write: %d", r.status)
+	}
+	if r := call(t, srv, "PATCH", "/v1.0/applications/"+app.ObjectID, map[string]any{"notes": "b"}, nil); r.status != 429 || r.header.Get("x-ms-throttle-information") != "WriteLimitExceeded" {
+		t.Errorf("second write: %d %v", r.status, r.header)
+	}
+	ten.SetWriteBudget(0, 0)
 	// Random faults are reproducible for a seed.
 	pattern := func() string {
 		ten.InjectFaults(graphsim.FaultSpec{Rate429: 0.3, Rate503: 0.2, Seed: 42})

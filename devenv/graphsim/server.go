@@ -198,13 +198,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, e)
 		return
 	}
-	ok, ra, used := s.t.charge(rt.cost(r), time.Now())
+	ok, ra, exceeded, used := s.t.charge(rt.cost(r), rt.write, time.Now())
 	if !ok {
 		e := errf(429, "TooManyRequests", "Please retry again later.")
 		e.header = map[string]string{
 			"Retry-After":                    strconv.Itoa(ra),
 			"x-ms-throttle-scope":            "Tenant_Application/" + rt.kind() + "/" + simAppID + "/" + s.t.id,
-			"x-ms-throttle-information":      "ResourceUnitLimitExceeded",
+			"x-ms-throttle-information":      exceeded,
 			"x-ms-resource-unit":             strconv.Itoa(rt.cost(r)),
 			"x-ms-throttle-limit-percentage": "1.0",
 		}

@@ -54,6 +54,10 @@ func TestRunDiagnose(t *testing.T) {
 }
 
 func TestDiagnoseWithoutAdapters(t *testing.T) {
+	// A build without the directory adapter answers 503 naming it.
+	saved := diagnoseDeps.directory
+	diagnoseDeps.directory = nil
+	defer func() { diagnoseDeps.directory = saved }()
 	_, err := (&lazyDiagnoser{a: &app{}}).Diagnose(context.Background(), diagnose.Request{User: "ann@contoso.com"})
 	if !domain.IsCode(err, domain.EUNAVAILABLE) || !strings.Contains(err.Error(), "directory adapter") {
 		t.Fatalf("got %v, want EUNAVAILABLE naming the missing directory adapter", err)

@@ -121,18 +121,47 @@ func (f throttleObserver) Do(req *policy.Request) (*http.Response, error) {
 	return resp, err
 }
 
+// maxBodyRetries is how often a page whose body broke off midway (a reset
+// after the headers) is asked for again.
+const maxBodyRetries = 3
+
 // page GETs link (a path on the base, or an absolute next/delta link on the
-// same host) and walks the page: onValue is called once per element of
-// "value" with the decoder positioned on it. It returns the page's links.
+// same host) and walks the page as it arrives: onValue is called once per
+// element of "value" with the decoder positioned on it, so only the
+// decoder's buffer is in memory, never the page. When the body breaks off
+// midway, the page is asked for again and the elements already handed to
+// onValue are skipped (a page link always answers the same page).
 func (c *Client) page(ctx context.Context, link string, hdr http.Header, onValue func(dec *json.Decoder) error) (PageInfo, int64, error) {
 	target, err := c.resolve(link)
 	if err != nil {
 		return PageInfo{}, -1, err
 	}
+	done := 0 // elements handed to onValue by earlier attempts
+	for attempt := 0; ; attempt++ {
+		info, count, n, err := c.pageOnce(ctx, target, hdr, done, onValue)
+		done += n
+		var be bodyError
+		if errors.As(err, &be) && attempt < maxBodyRetries && ctx.Err() == nil {
+			continue
+		}
+		return info, count, err
+	}
+}
+
+// bodyError is a failure to read a page's body (not its JSON).
+type bodyError struct{ err error }
+
+func (e bodyError) Error() string { return e.err.Error() }
+func (e bodyError) Unwrap() error { return e.err }
+
+// pageOnce is one attempt of page: it skips the first skip elements and
+// returns how many it handed to onValue.
+func (c *Client) pageOnce(ctx context.Context, target string, hdr http.Header, skip int, onValue func(dec *json.Decoder) error) (PageInfo, int64, int, error) {
 	req, err := runtime.NewRequest(ctx, http.MethodGet, target)
 	if err != nil {
-		return PageInfo{}, -1, domain.Wrap(domain.EINTERNAL, err, "graph bulk: build the request")
+		return PageInfo{}, -1, 0, domain.Wrap(domain.EINTERNAL, err, "graph bulk: build the request")
 	}
+	runtime.SkipBodyDownload(req)
 	req.Raw().Header.Set("Accept", "application/json")
 	for k, vs := range hdr {
 		req.Raw().Header[k] = vs
@@ -140,26 +169,51 @@ func (c *Client) page(ctx context.Context, link string, hdr http.Header, onValue
 	resp, err := c.pl.Do(req)
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return PageInfo{}, -1, domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: request cancelled or timed out")
+			return PageInfo{}, -1, 0, domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: request cancelled or timed out")
 		}
-		return PageInfo{}, -1, domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: Graph unreachable after retries")
+		return PageInfo{}, -1, 0, domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: Graph unreachable after retries")
 	}
 	defer resp.Body.Close()
-	// The pipeline has already read the body (retried on a reset midway),
-	// so this reads from memory: one page.
 	if resp.StatusCode/100 != 2 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return PageInfo{}, -1, graphError(resp.StatusCode, body, req.Raw().URL.Path)
+		return PageInfo{}, -1, 0, graphError(resp.StatusCode, body, req.Raw().URL.Path)
 	}
-	info, count, err := walkPage(json.NewDecoder(resp.Body), onValue)
+	handed := 0
+	info, count, err := walkPage(json.NewDecoder(readErrors{resp.Body}), func(dec *json.Decoder) error {
+		if skip > 0 {
+			skip--
+			return skipValue(dec)
+		}
+		if err := onValue(dec); err != nil {
+			return err
+		}
+		handed++
+		return nil
+	})
 	if err != nil {
 		var ce callbackError
-		if errors.As(err, &ce) {
-			return info, count, ce.err
+		var be bodyError
+		switch {
+		case errors.As(err, &ce):
+			return info, count, handed, ce.err
+		case errors.As(err, &be):
+			return info, count, handed, domain.Wrap(domain.EUNAVAILABLE, be, "graph bulk: the answer from %s broke off", req.Raw().URL.Path)
 		}
-		return info, count, domain.Wrap(domain.EUPSTREAM, err, "graph bulk: %s answered with JSON that is not a Graph page", req.Raw().URL.Path)
+		return info, count, handed, domain.Wrap(domain.EUPSTREAM, err, "graph bulk: %s answered with JSON that is not a Graph page", req.Raw().URL.Path)
 	}
-	return info, count, nil
+	return info, count, handed, nil
+}
+
+// readErrors marks errors of the body stream (other than its end) as
+// bodyError, so they can be told from malformed JSON.
+type readErrors struct{ r io.Reader }
+
+func (r readErrors) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = bodyError{err}
+	}
+	return n, err
 }
 
 // resolve turns a link into an absolute URL on the base.

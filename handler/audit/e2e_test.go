@@ -39,7 +39,7 @@ func newRealFixture(t *testing.T, peer *devtest.SBPeer, seed int64, users int) *
 	}
 	queue := peer.NewQueue(t, devtest.QueueOptions{})
 	pub, err := servicebus.New(servicebus.Options{ConnectionString: peer.ConnectionString, Queue: queue, Outbox: store.Outbox(),
-		Retry: azservicebus.RetryOptions{MaxRetries: 1, RetryDelay: 50 * time.Millisecond, MaxRetryDelay: 200 * time.Millisecond},
+		Retry:       azservicebus.RetryOptions{MaxRetries: 1, RetryDelay: 50 * time.Millisecond, MaxRetryDelay: 200 * time.Millisecond},
 		SendTimeout: 5 * time.Second, OutboxCheckInterval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

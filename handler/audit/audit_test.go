@@ -121,6 +121,34 @@ func TestDeltaReportsOnlyChangedUsers(t *testing.T) {
 	diff(t, "problem back", f.sink.take(t), []string{"user.disabled " + picked[2].User.UserPrincipalName})
 }
 
+func TestScopeChangeForcesFullScan(t *testing.T) {
+	sim := startSim(t, 35, 1200, problemMix)
+	f := newFixture(t, sim, domain.ScopeAssigned)
+	f.run(t, audit.Request{})
+	f.sink.take(t)
+	f.job.Scope = domain.ScopeAll
+	rep := f.run(t, audit.Request{})
+	if rep.Mode != audit.ModeFull {
+		t.Fatalf("after a scope change the run is %s, want full", rep.Mode)
+	}
+	// Only what scope "all" adds is new: the problems of unassigned users.
+	assigned := map[string]bool{}
+	sim.Tenant().EachTruth(func(tr graphsim.Truth) bool {
+		assigned[tr.User.UserPrincipalName] = tr.Access == graphsim.AccessDirect || tr.Access == graphsim.AccessGroup
+		return true
+	})
+	got := f.sink.take(t)
+	for _, l := range got {
+		if _, upn, _ := strings.Cut(l, " "); assigned[upn] {
+			t.Errorf("scope change republished %q", l)
+			break
+		}
+	}
+	if len(got) == 0 {
+		t.Error("scope all found no unassigned user")
+	}
+}
+
 func TestExpiredDeltaLinkResyncs(t *testing.T) {
 	sim := startSim(t, 31, 2500, problemMix)
 	f := newFixture(t, sim, domain.ScopeAssigned)

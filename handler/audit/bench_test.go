@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -96,8 +97,12 @@ func BenchmarkScanRSS(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		var peaks []float64
+		mix := benchMix
+		if os.Getenv("BENCH_RSS_MIX") == "clean" {
+			mix = graphsim.Mix{} // no findings: what the scan itself costs
+		}
 		for _, n := range sizes {
-			sim := startSim(b, 2, n, benchMix)
+			sim := startSim(b, 2, n, mix)
 			res := runChild(b, sim, n)
 			sim.Close()
 			mib := float64(res.VmHWMKiB) / 1024
@@ -180,6 +185,13 @@ func TestAuditChild(t *testing.T) {
 	}
 	if want := int64(envInt("AUDIT_CHILD_USERS", 0)); rep.UsersScanned != want {
 		t.Fatalf("scanned %d users, want %d", rep.UsersScanned, want)
+	}
+	if p := os.Getenv("AUDIT_CHILD_HEAPPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil {
+			runtime.GC()
+			_ = pprof.WriteHeapProfile(f)
+			f.Close()
+		}
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)

@@ -84,7 +84,7 @@ type Job struct {
 	// SmallTenant is the user count up to which a full scan is one range.
 	SmallTenant int
 	// SaveEvery is the least time between two checkpoint saves (default
-	// 1 s): every page is covered by the next save.
+	// 200 ms): every page is covered by the next save.
 	SaveEvery time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -188,7 +188,7 @@ func (j *Job) saveEvery() time.Duration {
 	if j.SaveEvery > 0 {
 		return j.SaveEvery
 	}
-	return time.Second
+	return 200 * time.Millisecond
 }
 
 func (j *Job) rowLimit() int {
@@ -224,7 +224,9 @@ func (j *Job) Run(ctx context.Context, req Request) (*Report, error) {
 	start := j.now()
 	log := j.log()
 	if j.Lock != nil {
-		lease, err := j.Lock.Acquire(ctx, j.key("lock"), time.Minute)
+		// A short lease (renewed every 5 s): a killed invocation's lock
+		// frees itself within 15 s.
+		lease, err := j.Lock.Acquire(ctx, j.key("lock"), 15*time.Second)
 		if err != nil {
 			if domain.IsCode(err, domain.ECONFLICT) {
 				return nil, domain.Wrap(domain.ECONFLICT, err, "another audit is running; this invocation does nothing (the running one continues)")
@@ -260,7 +262,7 @@ func (j *Job) Run(ctx context.Context, req Request) (*Report, error) {
 	j.active.Store(s)
 	defer j.active.Store(nil)
 	if st == nil {
-		full := req.Full || known.DeltaLink == "" || start.Sub(known.LastFull) >= j.fullEvery()
+		full := req.Full || known.DeltaLink == "" || start.Sub(known.LastFull) >= j.fullEvery() || known.Scope != j.scope()
 		if st, err = j.newRun(ctx, full, known, start, s); err != nil {
 			return nil, err
 		}
@@ -386,11 +388,11 @@ func (j *Job) loadRun(ctx context.Context) (*runState, string, error) {
 	}
 	var st runState
 	if err := json.Unmarshal(data, &st); err == nil {
-		if st.seen, err = decodeSet(st.Seen); err == nil {
+		if st.seen, err = decodeRecords(st.Seen); err == nil {
 			st.changed, err = decodeSubjects(st.Changed)
 		}
 		if err == nil {
-			st.Seen, st.Changed = "", ""
+			st.Seen, st.Changed = nil, ""
 			return &st, etag, nil
 		}
 	}
@@ -408,7 +410,7 @@ func keepLease(l domain.Lease, log *slog.Logger) (stop func()) {
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
-		t := time.NewTicker(20 * time.Second)
+		t := time.NewTicker(5 * time.Second)
 		defer t.Stop()
 		for {
 			select {

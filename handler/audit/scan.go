@@ -43,6 +43,7 @@ type scanner struct {
 	published int
 
 	runETag   string
+	seenBuf   []byte
 	saveMu    sync.Mutex // one save at a time
 	dirty     chan struct{}
 	quit      chan struct{}
@@ -413,7 +414,7 @@ func (s *scanner) finish(ctx context.Context, complete bool, known *knownState, 
 	}
 	s.mu.Lock()
 	st := s.st
-	next := &knownState{Version: 1, CompletedAt: s.j.now().UTC(), LastFull: known.LastFull, LastRunID: st.RunID}
+	next := &knownState{Version: 1, CompletedAt: s.j.now().UTC(), LastFull: known.LastFull, LastRunID: st.RunID, Scope: st.Scope}
 	if st.Mode == ModeFull {
 		next.findings = st.seen
 		next.LastFull = st.StartedAt
@@ -527,10 +528,11 @@ func (s *scanner) saveNow(ctx context.Context) error {
 	defer s.saveMu.Unlock()
 	s.mu.Lock()
 	st := s.st
-	st.Seen = st.seen.encode()
+	s.seenBuf = st.seen.appendTo(s.seenBuf) // reused: saves come often
+	st.Seen = s.seenBuf
 	st.Changed = encodeSubjects(st.changed)
 	data, err := json.Marshal(st)
-	st.Seen, st.Changed = "", ""
+	st.Seen, st.Changed = nil, ""
 	s.mu.Unlock()
 	if err != nil {
 		return domain.Wrap(domain.EINTERNAL, err, "audit: encode the checkpoint")

@@ -53,7 +53,7 @@ type runState struct {
 	Published    int   `json:"published"`
 	// Seen are the findings found so far in this run; Changed the subjects
 	// a delta run re-evaluated (their old findings are dropped at the end).
-	Seen    string `json:"seen,omitempty"`
+	Seen    []byte `json:"seen,omitempty"` // 16-byte records, see findingSet.appendTo
 	Changed string `json:"changed,omitempty"`
 
 	seen    findingSet
@@ -79,8 +79,10 @@ type knownState struct {
 	CompletedAt time.Time `json:"completedAt"`
 	LastFull    time.Time `json:"lastFull"`
 	LastRunID   string    `json:"lastRunId"`
-	DeltaLink   string    `json:"deltaLink,omitempty"`
-	Findings    string    `json:"findings,omitempty"`
+	// Scope is the scope of the findings below; another scope needs a full scan.
+	Scope     domain.AuditScope `json:"scope,omitempty"`
+	DeltaLink string            `json:"deltaLink,omitempty"`
+	Findings  string            `json:"findings,omitempty"`
 
 	findings findingSet
 }
@@ -155,26 +157,34 @@ func (s findingSet) encode() string {
 	if len(s) == 0 {
 		return ""
 	}
-	keys := make([]uint64, 0, len(s))
-	for k := range s {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	buf := make([]byte, 0, len(keys)*16)
-	for _, k := range keys {
+	return base64.StdEncoding.EncodeToString(s.appendTo(nil))
+}
+
+// appendTo appends the set's 16-byte records (key, entry), in any order.
+func (s findingSet) appendTo(buf []byte) []byte {
+	buf = slices.Grow(buf[:0], len(s)*16)
+	for k, e := range s {
 		buf = binary.BigEndian.AppendUint64(buf, k)
-		buf = binary.BigEndian.AppendUint64(buf, uint64(s[k]))
+		buf = binary.BigEndian.AppendUint64(buf, uint64(e))
 	}
-	return base64.StdEncoding.EncodeToString(buf)
+	return buf
 }
 
 func decodeSet(s string) (findingSet, error) {
-	out := findingSet{}
 	if s == "" {
-		return out, nil
+		return findingSet{}, nil
 	}
 	raw, err := base64.StdEncoding.DecodeString(s)
-	if err != nil || len(raw)%16 != 0 {
+	if err != nil {
+		return nil, fmt.Errorf("finding set is corrupt")
+	}
+	return decodeRecords(raw)
+}
+
+// decodeRecords reads 16-byte records.
+func decodeRecords(raw []byte) (findingSet, error) {
+	out := findingSet{}
+	if len(raw)%16 != 0 {
 		return nil, fmt.Errorf("finding set is corrupt")
 	}
 	out = make(findingSet, len(raw)/16)

@@ -28,7 +28,7 @@ var reportName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$`)
 const ReportPrefix = "reports/audit/"
 
 // PutReport stores the files under ReportPrefix + name + "/" and returns
-// their blob URLs. A file that already exists is left as it is (a retried
+// where, as "container/blob name". A file that already exists is left as it is (a retried
 // invocation writes the same report).
 func (r *Reports) PutReport(ctx context.Context, name string, files []domain.ReportFile) ([]string, error) {
 	if !reportName.MatchString(name) {
@@ -42,7 +42,8 @@ func (r *Reports) PutReport(ctx context.Context, name string, files []domain.Rep
 		if !reportName.MatchString(f.Name) {
 			return out, domain.Errorf(domain.EINVALID, "blob: invalid report file name %q", f.Name)
 		}
-		bb := r.s.cc.NewBlockBlobClient(ReportPrefix + name + "/" + f.Name)
+		path := ReportPrefix + name + "/" + f.Name
+		bb := r.s.cc.NewBlockBlobClient(path)
 		_, err := bb.Upload(ctx, nopSeekCloser(f.Data), &blockblob.UploadOptions{
 			HTTPHeaders: &blob.HTTPHeaders{BlobContentType: to.Ptr(f.ContentType), BlobCacheControl: to.Ptr("no-cache")},
 			AccessConditions: &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{
@@ -51,7 +52,7 @@ func (r *Reports) PutReport(ctx context.Context, name string, files []domain.Rep
 		if err != nil && !domain.IsCode(translate(err, ""), domain.ECONFLICT) {
 			return out, translate(err, "store report file %s/%s", name, f.Name)
 		}
-		out = append(out, bb.URL())
+		out = append(out, r.s.container+"/"+path)
 	}
 	return out, nil
 }

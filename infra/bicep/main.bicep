@@ -87,7 +87,7 @@ param auditTimeBudget string = '8m'
 @description('AUDIT_SHARDS: parallel shards of a full scan.')
 @minValue(1)
 @maxValue(64)
-param auditShards int = 8
+param auditShards int = 16
 
 @description('Webhook sources to accept. Each needs a Key Vault secret named webhook-<source> (docs/deploy.md); the others stay empty and are refused.')
 @allowed([

@@ -108,7 +108,9 @@ func (c *Client) UsersDelta(ctx context.Context, link string, fn func(*domain.Us
 	if link == "" {
 		link = "/v1.0/users/delta?$select=" + UserSelect
 	}
-	info, _, err := c.page(ctx, link, nil, eachUser(fn, nil))
+	// Delta refuses $top; the page size is asked for with Prefer.
+	hdr := http.Header{"Prefer": {"odata.maxpagesize=" + c.top}}
+	info, _, err := c.page(ctx, link, hdr, eachUser(fn, nil))
 	return info, err
 }
 

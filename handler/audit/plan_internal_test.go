@@ -1,0 +1,85 @@
+package audit
+
+import (
+	"testing"
+
+	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+)
+
+func TestCutChainsRanges(t *testing.T) {
+	for _, tc := range []struct {
+		r    domain.UserRange
+		n    int
+		atLe int // at least this many ranges
+	}{
+		{domain.UserRange{}, 16, 12},
+		{domain.UserRange{After: "a", Upto: "b"}, 8, 6},
+		{domain.UserRange{After: "ann.lee@contoso.com", Upto: "ao"}, 4, 3},
+		{domain.UserRange{After: "z"}, 5, 4},
+		{domain.UserRange{Upto: "0"}, 4, 2},
+		{domain.UserRange{After: "abc", Upto: "abc0"}, 8, 1},
+	} {
+		parts := cut(tc.r, tc.n)
+		if len(parts) < tc.atLe || len(parts) > tc.n {
+			t.Errorf("cut %+v in %d: %d parts, want %d..%d", tc.r, tc.n, len(parts), tc.atLe, tc.n)
+		}
+		if parts[0].After != tc.r.After || parts[len(parts)-1].Upto != tc.r.Upto {
+			t.Errorf("cut %+v: ends %q..%q", tc.r, parts[0].After, parts[len(parts)-1].Upto)
+		}
+		for i := 1; i < len(parts); i++ {
+			if parts[i].After != parts[i-1].Upto || parts[i].After <= parts[i-1].After {
+				t.Errorf("cut %+v: part %d %+v does not follow %+v", tc.r, i, parts[i], parts[i-1])
+			}
+		}
+		// Every key lands in exactly one part.
+		for _, k := range []string{"", "0", "a", "ab", "abc", "abc0", "ann.lee@contoso.com", "anna@x", "b", "m@contoso.com", "zz", "~x", "émile@x"} {
+			if !tc.r.Contains(k) {
+				continue
+			}
+			n := 0
+			for _, p := range parts {
+				if p.Contains(k) {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("cut %+v: key %q in %d parts", tc.r, k, n)
+			}
+		}
+	}
+}
+
+func TestMergeKeepsCoverage(t *testing.T) {
+	rs := []rangeState{
+		{UserRange: domain.UserRange{Upto: "b"}, Count: 10},
+		{UserRange: domain.UserRange{After: "b", Upto: "c"}, Count: 20},
+		{UserRange: domain.UserRange{After: "c", Upto: "d"}, Count: 500},
+		{UserRange: domain.UserRange{After: "d", Upto: "e"}, Count: -1},
+		{UserRange: domain.UserRange{After: "e"}, Count: 5},
+	}
+	got := merge(rs, 100)
+	want := []domain.UserRange{{Upto: "c"}, {After: "c", Upto: "d"}, {After: "d", Upto: "e"}, {After: "e"}}
+	if len(got) != len(want) {
+		t.Fatalf("merged into %d, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i].UserRange != want[i] {
+			t.Errorf("range %d = %+v, want %+v", i, got[i].UserRange, want[i])
+		}
+	}
+}
+
+func TestFindingSetRoundTrip(t *testing.T) {
+	s := findingSet{1: mkEntry(appSubject, kindIndex(domain.FindingAppDrift)), 1 << 63: mkEntry(subjectHash("ABC"), kindIndex(domain.FindingUPNMismatch))}
+	got, err := decodeSet(s.encode())
+	if err != nil || len(got) != 2 || got[1].subject() != appSubject || got[1<<63].kind() != kindIndex(domain.FindingUPNMismatch) ||
+		got[1<<63].subject() != subjectHash("abc") {
+		t.Fatalf("round trip: %v %v", got, err)
+	}
+	if _, err := decodeSet("!!!"); err == nil {
+		t.Error("a corrupt set was accepted")
+	}
+	if c := s.counts(); c[domain.FindingAppDrift] != 1 || c[domain.FindingUPNMismatch] != 1 {
+		t.Errorf("counts %v", c)
+	}
+}

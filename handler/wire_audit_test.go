@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/messaging/azservicebus"
+
+	"github.com/identity-ops/aircall-entra-sso/devenv/devtest"
+	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
+	"github.com/identity-ops/aircall-entra-sso/handler/audit"
+	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+)
+
+func TestDescribeAudit(t *testing.T) {
+	rep := &audit.Report{RunID: "20261128T010000Z-full", Mode: "full", Scope: "assigned", Invocation: 2, Complete: false,
+		UsersScanned: 1200, UsersChecked: 800, Pages: 3, Published: 2,
+		Counts:   map[domain.FindingKind]int{domain.FindingUPNMismatch: 2},
+		Findings: []domain.Finding{{Kind: domain.FindingUPNMismatch, Severity: domain.SeverityWarning, Subject: "ann@contoso.com", EmailClaim: "ann@contoso.com"}}}
+	s := describeAudit(rep)
+	for _, want := range []string{"invocation 2", "run `handler audit` again to continue", "1200 read, 800 in scope", "published 2",
+		"user.upn-mismatch", `ann@contoso.com → claim "ann@contoso.com"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
+	}
+	line := progressLine(audit.Progress{Mode: "full", Pages: 10, Users: 9990, UsersPerSec: 4000, Ranges: 8, RangesDone: 3, Workers: 6, EstimatedAll: 20000, Throttled: 2})
+	if !strings.Contains(line, "shards 3/8, 6 at once, ~49%, throttled 2×") {
+		t.Errorf("progress line %q", line)
+	}
+}
+
+// TestAuditHandlerProcess is the child of TestAuditSurvivesSIGKILL: the
+// handler's main with the environment it was given. Skipped otherwise.
+func TestAuditHandlerProcess(t *testing.T) {
+	if os.Getenv("AUDIT_HANDLER_PROCESS") != "1" {
+		t.Skip("child process of TestAuditSurvivesSIGKILL")
+	}
+	os.Exit(run(strings.Fields(os.Getenv("AUDIT_HANDLER_ARGS")), os.Stdout, os.Stderr))
+}
+
+// TestAuditSurvivesSIGKILL runs `handler audit` as its own process against
+// the Graph simulator, Azurite and the Service Bus peer, SIGKILLs it at five
+// random points of the scan, then lets it finish: the events read back from
+// the queue with a real receiver are exactly the tenant's problems, each
+// once, and the resumed invocations did not start over.
+func TestAuditSurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts the handler five times (about a minute)")
+	}
+	blobConn := devtest.BlobConnectionString(t)
+	peer := devtest.SharedPeer(t)
+	queue := peer.NewQueue(t, devtest.QueueOptions{})
+	mix := graphsim.Mix{UPNMismatch: 0.05, MailMissing: 0.03, Guests: 0.03, Disabled: 0.02, DirectAssigned: 0.4, GroupAssigned: 0.4, Groups: 1}
+	sim := graphsim.New(graphsim.Options{Seed: 77, Users: 40_000, Mix: mix})
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	sim.Tenant().SetLatency(20 * time.Millisecond)
+
+	env := append(os.Environ(), "AUDIT_HANDLER_PROCESS=1",
+		"ENTRA_TENANT_ID="+sim.TenantID(), "GRAPH_BASE_URL="+sim.URL(), "LOGIN_AUTHORITY="+sim.URL(),
+		"BLOB_CONNECTION_STRING="+blobConn, "BLOB_CONTAINER="+devtest.UniqueName("audit-kill-"),
+		"SERVICEBUS_CONNECTION_STRING="+peer.ConnectionString, "SERVICEBUS_QUEUE="+queue,
+		"AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential", "IDENTITY_ENDPOINT="+sim.IdentityEndpoint(), "IDENTITY_HEADER="+sim.IdentityHeader(),
+		"AUDIT_SCOPE=assigned", "AUDIT_SHARDS=4", "AUDIT_TIME_BUDGET=8m", "APP_DISPLAY_NAME=Aircall", "LOG_LEVEL=warn")
+	child := func(args string) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestAuditHandlerProcess$")
+		cmd.Env = append(env, "AUDIT_HANDLER_ARGS="+args)
+		return cmd
+	}
+	userPages := func() int { return sim.Tenant().Stats().Requests["GET /v1.0/users"] }
+
+	rng := rand.New(rand.NewPCG(9, 9))
+	kills := 0
+	var final audit.Report
+	deadline := time.Now().Add(4 * time.Minute)
+	for time.Now().Before(deadline) {
+		cmd := child("audit --json")
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		var err error
+		if kills < 5 {
+			target := userPages() + 4 + rng.IntN(10)
+		wait:
+			for {
+				select {
+				case err = <-done:
+					break wait
+				case <-time.After(5 * time.Millisecond):
+					if userPages() >= target {
+						_ = cmd.Process.Kill() // SIGKILL
+						<-done
+						kills++
+						err = errors.New("killed")
+						break wait
+					}
+				}
+			}
+		} else {
+			err = <-done
+		}
+		if err == nil {
+			if jerr := json.Unmarshal(out.Bytes(), &final); jerr != nil {
+				t.Fatalf("handler output is not a report: %v\n%s", jerr, out.String())
+			}
+			if final.Complete {
+				break
+			}
+			continue
+		}
+		if err.Error() == "killed" {
+			continue
+		}
+		if strings.Contains(errOut.String(), "another audit is running") {
+			// The killed invocation's lease frees itself within 15 s.
+			time.Sleep(500 * time.Millisecond)
+			continue
+		}
+		t.Fatalf("handler audit failed: %v\n%s", err, errOut.String())
+	}
+	if !final.Complete || kills < 5 {
+		t.Fatalf("after %d kills the run is complete=%v", kills, final.Complete)
+	}
+	scanned := userPages()
+
+	got := receiveAll(t, peer, queue)
+	var users []string
+	for _, l := range got {
+		if strings.HasPrefix(l, "user.") {
+			users = append(users, l)
+		}
+	}
+	want := truthEvents(sim)
+	if strings.Join(users, "\n") != strings.Join(want, "\n") {
+		t.Errorf("after %d kills: %d user events received, want %d", kills, len(users), len(want))
+	}
+
+	// A clean full scan of the same tenant, for the page count.
+	before := userPages()
+	if out, err := child("audit --full --json").CombinedOutput(); err != nil {
+		t.Fatalf("clean full scan: %v\n%s", err, out)
+	}
+	clean := userPages() - before
+	ratio := float64(scanned) / float64(clean)
+	t.Logf("%d kills; user page requests %d over all invocations, %d for a clean full scan: %.2f×", kills, scanned, clean, ratio)
+	if final.InvocationPages >= clean {
+		t.Errorf("the last invocation read %d pages, a clean scan %d: it started over instead of resuming", final.InvocationPages, clean)
+	}
+	if rest := receiveAll(t, peer, queue); len(rest) != 0 {
+		t.Errorf("the full rescan delivered %d events again", len(rest))
+	}
+}
+
+// receiveAll reads the queue with a real azservicebus receiver until the
+// peer says it is empty and returns "kind subject" lines; an id received
+// twice fails the test.
+func receiveAll(t *testing.T, peer *devtest.SBPeer, queue string) []string {
+	t.Helper()
+	client, err := azservicebus.NewClientFromConnectionString(peer.ConnectionString, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close(context.Background())
+	rcv, err := client.NewReceiverForQueue(queue, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rcv.Close(context.Background())
+	seen := map[string]bool{}
+	var out []string
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		msgs, err := rcv.ReceiveMessages(ctx, 500, nil)
+		cancel()
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatal(err)
+		}
+		if len(msgs) == 0 {
+			if q := peer.Queue(t, queue); q.Counts.Active+q.Counts.Locked > 0 {
+				continue
+			}
+			sort.Strings(out)
+			return out
+		}
+		for _, m := range msgs {
+			var e domain.Event
+			if err := json.Unmarshal(m.Body, &e); err != nil {
+				t.Fatal(err)
+			}
+			if seen[e.ID] {
+				t.Errorf("event %s (%s %s) received twice", e.ID, e.Type, e.Subject)
+			}
+			seen[e.ID] = true
+			out = append(out, strings.TrimPrefix(strings.TrimSuffix(e.Type, ".v1"), domain.EventTypePrefix)+" "+e.Subject)
+			if err := rcv.CompleteMessage(context.Background(), m, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// truthEvents derives the user events of scope "assigned" from the
+// generator's ground truth (the seeded app's claim comes from the UPN).
+func truthEvents(sim *graphsim.Server) []string {
+	var out []string
+	sim.Tenant().EachTruth(func(tr graphsim.Truth) bool {
+		if tr.Access != graphsim.AccessDirect && tr.Access != graphsim.AccessGroup {
+			return true
+		}
+		upn := tr.User.UserPrincipalName
+		for _, p := range []struct {
+			p    graphsim.Problem
+			kind string
+		}{{graphsim.ProblemDisabled, "user.disabled"}, {graphsim.ProblemGuest, "user.guest-upn"},
+			{graphsim.ProblemMailMissing, "user.mail-missing"}, {graphsim.ProblemUPNMismatch, "user.upn-mismatch"}} {
+			if tr.Problems&p.p != 0 {
+				out = append(out, p.kind+" "+upn)
+			}
+		}
+		return true
+	})
+	sort.Strings(out)
+	return out
+}

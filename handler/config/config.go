@@ -267,7 +267,7 @@ func isLoopback(host string) bool {
 
 func (l *loader) guid(name string) string {
 	v := l.str(name)
-	if v != "" && !IsGUID(v) {
+	if v != "" && !domain.IsGUID(v) {
 		l.fail(name, "must be a GUID like 00000000-0000-0000-0000-000000000000", v)
 		return ""
 	}
@@ -285,33 +285,13 @@ func (l *loader) guidList(name string) []string {
 		if p == "" {
 			continue
 		}
-		if !IsGUID(p) {
+		if !domain.IsGUID(p) {
 			l.fail(name, "must be comma-separated object ids (GUIDs)", p)
 			return nil
 		}
 		out = append(out, strings.ToLower(p))
 	}
 	return out
-}
-
-// IsGUID reports whether s is a GUID in the 8-4-4-4-12 hex form.
-func IsGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if r != '-' {
-				return false
-			}
-		default:
-			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func (l *loader) oneOf(name string, allowed ...string) string {

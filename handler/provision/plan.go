@@ -95,7 +95,7 @@ func (d Desired) Validate() error {
 		return domain.FieldError("assign", "lists %d principals; assign at most 500 at once (use groups)", len(d.Assign))
 	}
 	for _, id := range d.Assign {
-		if !isGUID(strings.TrimSpace(id)) {
+		if !domain.IsGUID(strings.TrimSpace(id)) {
 			return domain.FieldError("assign", "must hold user or group object ids (GUIDs), got %q", id)
 		}
 	}
@@ -357,23 +357,4 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
-}
-
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, r := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if r != '-' {
-				return false
-			}
-		default:
-			if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-				return false
-			}
-		}
-	}
-	return true
 }

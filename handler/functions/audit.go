@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -113,25 +111,7 @@ func DecodeAuditRequest(contentType string, body []byte) (audit.Request, error) 
 	if b[0] != '{' {
 		return r, domain.Errorf(domain.EINVALID, `the body must be a JSON object like {"dryRun":true,"full":false}`)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if _, err := dec.Token(); err != nil {
-		return r, domain.Errorf(domain.EINVALID, "the body is not valid JSON: %s", err.Error())
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return audit.Request{}, domain.Errorf(domain.EINVALID, "the body is not valid JSON: %s", err.Error())
-		}
-		key, _ := tok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return audit.Request{}, domain.Errorf(domain.EINVALID, "the body is not valid JSON: %s", err.Error())
-		}
-		if seen[key] {
-			return audit.Request{}, domain.FieldError(key, "appears twice")
-		}
-		seen[key] = true
+	err := eachField(b, func(key string, raw json.RawMessage) error {
 		var target *bool
 		switch key {
 		case "dryRun":
@@ -139,17 +119,15 @@ func DecodeAuditRequest(contentType string, body []byte) (audit.Request, error) 
 		case "full":
 			target = &r.Full
 		default:
-			return audit.Request{}, domain.Errorf(domain.EINVALID, "unknown field %q (allowed: dryRun, full; names are case-sensitive)", key)
+			return domain.Errorf(domain.EINVALID, "unknown field %q (allowed: dryRun, full; names are case-sensitive)", key)
 		}
 		if err := json.Unmarshal(raw, target); err != nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
-			return audit.Request{}, domain.FieldError(key, "must be true or false, got %s", string(raw))
+			return domain.FieldError(key, "must be true or false, got %s", string(raw))
 		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return audit.Request{}, domain.Errorf(domain.EINVALID, "the body is not valid JSON: %s", err.Error())
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return audit.Request{}, domain.Errorf(domain.EINVALID, "the body has data after the JSON object: send exactly one object")
+		return nil
+	})
+	if err != nil {
+		return audit.Request{}, err
 	}
 	return r, nil
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -80,28 +79,7 @@ func DecodeProvisionRequest(contentType string, body []byte) (provision.Request,
 	if b := bytes.TrimSpace(body); b[0] != '{' {
 		return r, domain.Errorf(domain.EINVALID, `the body must be a JSON object like {"dryRun":true}`)
 	}
-	// encoding/json matches keys case-insensitively and keeps the last of
-	// duplicates: walk the object's keys ourselves so "dryrun" or a repeated
-	// "dryRun" is refused instead of silently applied.
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if _, err := dec.Token(); err != nil {
-		return r, domain.Errorf(domain.EINVALID, "the body is not valid JSON: %s", err.Error())
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return provision.Request{}, domain.Errorf(domain.EINVALID, "the body is not valid JSON: %s", err.Error())
-		}
-		key, _ := tok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return provision.Request{}, domain.Errorf(domain.EINVALID, "the body is not valid JSON: %s", err.Error())
-		}
-		if seen[key] {
-			return provision.Request{}, domain.FieldError(key, "appears twice")
-		}
-		seen[key] = true
+	err := eachField(body, func(key string, raw json.RawMessage) error {
 		var target any
 		switch key {
 		case "dryRun":
@@ -111,21 +89,19 @@ func DecodeProvisionRequest(contentType string, body []byte) (provision.Request,
 		case "assign":
 			target = &r.Assign
 		default:
-			return provision.Request{}, domain.Errorf(domain.EINVALID, "unknown field %q (allowed: dryRun, displayName, assign; names are case-sensitive)", key)
+			return domain.Errorf(domain.EINVALID, "unknown field %q (allowed: dryRun, displayName, assign; names are case-sensitive)", key)
 		}
 		if err := json.Unmarshal(raw, target); err != nil {
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) {
-				return provision.Request{}, domain.FieldError(key, "must be %s, got a JSON %s", jsonKind(te.Type.Kind().String()), te.Value)
+				return domain.FieldError(key, "must be %s, got a JSON %s", jsonKind(te.Type.Kind().String()), te.Value)
 			}
-			return provision.Request{}, domain.FieldError(key, "is not valid: %s", err.Error())
+			return domain.FieldError(key, "is not valid: %s", err.Error())
 		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return provision.Request{}, domain.Errorf(domain.EINVALID, "the body is not valid JSON: %s", err.Error())
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return provision.Request{}, domain.Errorf(domain.EINVALID, "the body has data after the JSON object: send exactly one object")
+		return nil
+	})
+	if err != nil {
+		return provision.Request{}, err
 	}
 	return r, nil
 }

@@ -28,6 +28,8 @@
 //	GET    /v1.0/policies/defaultAppManagementPolicy
 //	GET    PUT PATCH /beta/servicePrincipals/{id}/claimsPolicy
 //	GET    /v1.0/users, /v1.0/users/delta, /v1.0/users/{id|upn}, /v1.0/users/{id}/memberOf
+//	       (/users takes $expand=memberOf[($select=…)], with Graph's limits: 20 expanded
+//	       objects, no nextLink for them, pages of at most 100 users)
 //	GET    /v1.0/groups/{id}, /v1.0/groups/{id}/members
 //	GET    /msi/token                                          (App Service managed identity)
 //	GET    /{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid=…

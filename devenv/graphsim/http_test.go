@@ -706,3 +706,46 @@ func scanPlain(srv *graphsim.Server, path string) ([]map[string]any, error) {
 	}
 	return out, nil
 }
+
+// TestExpandMemberOf: /users?$expand=memberOf follows Graph's documented
+// limits — at most 20 expanded groups and no link to the rest, pages of at
+// most 100 users, nested $select honoured, other navigation properties 400.
+func TestExpandMemberOf(t *testing.T) {
+	srv := startSim(t, graphsim.Options{Seed: 5, Users: 300})
+	ten := srv.Tenant()
+	tr := ten.Truth(7)
+	for i := 0; i < 25; i++ {
+		gid := ten.AddGroup("Team " + string(rune('A'+i)))
+		if err := ten.AddMember(gid, tr.User.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := url.Values{}
+	q.Set("$filter", "userPrincipalName eq '"+tr.User.UserPrincipalName+"'")
+	q.Set("$select", "id,userPrincipalName")
+	q.Set("$expand", "memberOf($select=id,displayName)")
+	r := call(t, srv, "GET", "/v1.0/users?"+q.Encode(), nil, nil)
+	if r.status != 200 || len(r.values()) != 1 {
+		t.Fatalf("filter + expand: %d %s", r.status, r.raw)
+	}
+	groups, _ := r.values()[0]["memberOf"].([]any)
+	if len(groups) != 20 {
+		t.Fatalf("expanded %d groups of 25, want Graph's 20", len(groups))
+	}
+	g := groups[0].(map[string]any)
+	if g["@odata.type"] != "#microsoft.graph.group" || g["id"] == nil || g["displayName"] == nil || g["securityEnabled"] != nil {
+		t.Errorf("nested $select not honoured: %v", g)
+	}
+	if _, ok := r.values()[0]["memberOf@odata.nextLink"]; ok {
+		t.Errorf("Graph gives no link to the rest of an expansion: %s", r.raw)
+	}
+
+	r = call(t, srv, "GET", "/v1.0/users?$top=999&$expand=memberOf", nil, nil)
+	if r.status != 200 || len(r.values()) != 100 || r.str("@odata.nextLink") == "" {
+		t.Errorf("$top=999 with $expand: %d users, nextLink %q; want pages of 100", len(r.values()), r.str("@odata.nextLink"))
+	}
+	r = call(t, srv, "GET", "/v1.0/users?$expand=manager", nil, nil)
+	if r.status != 400 {
+		t.Errorf("$expand=manager: %d %s, want 400", r.status, r.raw)
+	}
+}

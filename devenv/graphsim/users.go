@@ -1,6 +1,8 @@
 package graphsim
 
 import (
+	"encoding/json"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -240,6 +242,13 @@ func listUsers(c *call) *graphError {
 		f = n
 		lo, hi = upnRange(n)
 	}
+	expand, expandSel, e := memberOfExpand(q)
+	if e != nil {
+		return e
+	}
+	if expand && q.top > expandMaxPage {
+		q.top = expandMaxPage
+	}
 	var after cursor
 	if s := q.get("skiptoken"); s != "" {
 		cur, ok := decodeCursor(s)
@@ -293,6 +302,9 @@ func listUsers(c *call) *graphError {
 			body = append(body, ',')
 		}
 		body = appendUser(body, u, fields, false, false, "")
+		if expand {
+			body = c.t.appendMemberOf(body, u.ID, expandSel)
+		}
 		served++
 		last = cursor{key: key, id: u.ID}
 		return true
@@ -345,29 +357,117 @@ func listMemberOf(c *call) *graphError {
 		return notFound(c.args[0])
 	}
 	vals := []any{}
-	seen := map[string]bool{}
-	add := func(g *group) {
-		if g != nil && !seen[g.id] {
-			seen[g.id] = true
-			vals = append(vals, map[string]any{"@odata.type": "#microsoft.graph.group", "id": g.id, "displayName": g.name,
-				"securityEnabled": true, "mailEnabled": false, "groupTypes": []any{}})
-		}
-	}
-	if i := c.t.gen.indexOf(u.ID); i >= 0 {
-		if _, gid := c.t.gen.access(i); gid != "" {
-			add(c.t.groups[gid])
-		}
-	}
-	for _, g := range c.t.groups {
-		for _, m := range g.members {
-			if m.id == u.ID {
-				add(g)
-			}
-		}
+	for _, g := range c.t.directGroups(u.ID) {
+		vals = append(vals, groupObject(g))
 	}
 	c.t.countPage(0)
 	writeJSON(c.w, 200, map[string]any{"@odata.context": c.ctx("directoryObjects"), "value": vals})
 	return nil
+}
+
+// directGroups returns the groups userID is a direct member of, in a stable
+// order. The caller holds t.mu.
+func (t *Tenant) directGroups(userID string) []*group {
+	var out []*group
+	seen := map[string]bool{}
+	add := func(g *group) {
+		if g != nil && !seen[g.id] {
+			seen[g.id] = true
+			out = append(out, g)
+		}
+	}
+	if i := t.gen.indexOf(userID); i >= 0 {
+		if _, gid := t.gen.access(i); gid != "" {
+			add(t.groups[gid])
+		}
+	}
+	var explicit []*group
+	for _, g := range t.groups {
+		for _, m := range g.members {
+			if m.id == userID && !seen[g.id] {
+				explicit = append(explicit, g)
+				break
+			}
+		}
+	}
+	sort.Slice(explicit, func(i, j int) bool { return explicit[i].id < explicit[j].id })
+	for _, g := range explicit {
+		add(g)
+	}
+	return out
+}
+
+// groupObject is a group as a directoryObject in memberOf.
+func groupObject(g *group) map[string]any {
+	return map[string]any{"@odata.type": "#microsoft.graph.group", "id": g.id, "displayName": g.name,
+		"securityEnabled": true, "mailEnabled": false, "groupTypes": []any{}}
+}
+
+// Graph's documented limits on $expand over directory objects
+// (learn.microsoft.com/graph/query-parameters, "expand"): at most 20
+// expanded objects per relationship, with no nextLink for the rest, and
+// list pages of at most 100 objects.
+const (
+	expandMaxItems = 20
+	expandMaxPage  = 100
+)
+
+// memberOfExpand parses $expand on /users. Only memberOf (optionally
+// memberOf($select=a,b)) is implemented; sel is nil for all properties.
+func memberOfExpand(q *query) (on bool, sel []string, e *graphError) {
+	x := strings.TrimSpace(q.get("expand"))
+	if x == "" {
+		return false, nil, nil
+	}
+	name, opts, hasOpts := strings.Cut(x, "(")
+	if !strings.EqualFold(strings.TrimSpace(name), "memberOf") {
+		// Graph's answer for an unknown property; the simulator implements
+		// no other navigation property (manager, …) either.
+		return false, nil, badRequest("Parsing OData Select and Expand failed: Could not find a property named '%s' on type 'microsoft.graph.user'. (The simulator expands memberOf only.)", strings.TrimSpace(name))
+	}
+	if hasOpts {
+		opts, ok := strings.CutSuffix(strings.TrimSpace(opts), ")")
+		k, v, _ := strings.Cut(opts, "=")
+		if !ok || !strings.EqualFold(strings.TrimPrefix(strings.TrimSpace(k), "$"), "select") {
+			return false, nil, badRequest("Parsing OData Select and Expand failed: the simulator accepts only memberOf($select=…) in $expand.")
+		}
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				sel = append(sel, f)
+			}
+		}
+	}
+	return true, sel, nil
+}
+
+// appendMemberOf appends ,"memberOf":[…] for u (at most expandMaxItems).
+// The caller holds t.mu.
+func (t *Tenant) appendMemberOf(b []byte, userID string, sel []string) []byte {
+	b = b[:len(b)-1] // reopen the user object
+	b = append(b, `,"memberOf":[`...)
+	for i, g := range t.directGroups(userID) {
+		if i == expandMaxItems {
+			break
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		obj := groupObject(g)
+		if sel != nil {
+			keep := map[string]any{"@odata.type": obj["@odata.type"]}
+			for _, f := range sel {
+				for k, v := range obj {
+					if strings.EqualFold(k, f) {
+						keep[k] = v
+					}
+				}
+			}
+			obj = keep
+		}
+		raw, _ := json.Marshal(obj)
+		b = append(b, raw...)
+	}
+	return append(b, "]}"...)
 }
 
 // bufPool recycles page buffers (a 999-user page is about 250 KB).

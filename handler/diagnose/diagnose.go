@@ -48,8 +48,9 @@ type Job struct {
 	// AppFactsTTL overrides DefaultAppFactsTTL when positive.
 	AppFactsTTL time.Duration
 
-	mu    sync.Mutex
-	facts *appFacts
+	mu         sync.Mutex
+	facts      *appFacts
+	refreshing bool
 }
 
 // Request asks for one diagnosis.
@@ -134,32 +135,24 @@ func (j *Job) Diagnose(ctx context.Context, req Request) (*Diagnosis, error) {
 	now := j.now()
 	d := &Diagnosis{User: key, Ticket: req.Ticket, Source: req.Source, CheckedAt: now, Findings: []domain.Finding{}, Enqueued: []string{}}
 
-	u, err := j.Directory.FindUser(ctx, key)
+	// The user and the app-wide facts are independent: fetch them together.
+	var (
+		app    *appFacts
+		appErr error
+		done   = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		app, appErr = j.appFacts(ctx)
+	}()
+	u, assign, err := j.Directory.FindUser(ctx, key)
+	<-done
 	notFound := domain.IsCode(err, domain.ENOTFOUND)
 	if err != nil && !notFound {
 		return nil, wrap(err, "look up %s in Entra ID", key)
 	}
-
-	// The assignment and the app facts are independent: fetch them together.
-	var (
-		wg        sync.WaitGroup
-		assign    domain.Assignment
-		assignErr error
-	)
-	if !notFound {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			assign, assignErr = j.Directory.UserAssignment(ctx, u.ID)
-		}()
-	}
-	app, appErr := j.appFacts(ctx)
-	wg.Wait()
 	if appErr != nil {
 		return nil, appErr
-	}
-	if assignErr != nil {
-		return nil, wrap(assignErr, "read the Aircall app assignments of %s", key)
 	}
 
 	rc := rules.Context{Assignment: assign.Kind, ClaimSource: app.claim.Source, Now: now}

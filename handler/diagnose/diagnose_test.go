@@ -190,10 +190,21 @@ func (c *countingDir) EmailClaim(ctx context.Context) (domain.ClaimConfig, error
 	return c.UserDirectory.EmailClaim(ctx)
 }
 
+// TestAppFactsAreCached: concurrent diagnoses share one read of the app
+// facts; after the TTL a diagnosis answers from the stale facts while one
+// background refresh replaces them; facts left unrefreshed for 10 × the TTL
+// are reloaded before answering.
 func TestAppFactsAreCached(t *testing.T) {
 	dir := &countingDir{UserDirectory: tenant(domain.ClaimFromUPN)}
-	clock := now
-	j := &diagnose.Job{Directory: dir, Now: func() time.Time { return clock }, AppFactsTTL: time.Minute}
+	var clock atomic.Int64
+	clock.Store(now.UnixNano())
+	j := &diagnose.Job{Directory: dir, Now: func() time.Time { return time.Unix(0, clock.Load()) }, AppFactsTTL: time.Minute}
+	diag := func() {
+		t.Helper()
+		if _, err := j.Diagnose(context.Background(), diagnose.Request{User: "bob@contoso.com"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Add(1)
@@ -208,12 +219,20 @@ func TestAppFactsAreCached(t *testing.T) {
 	if n := dir.claims.Load(); n != 1 {
 		t.Fatalf("20 concurrent diagnoses read the claim configuration %d times, want 1", n)
 	}
-	clock = clock.Add(61 * time.Second)
-	if _, err := j.Diagnose(context.Background(), diagnose.Request{User: "bob@contoso.com"}); err != nil {
-		t.Fatal(err)
+	clock.Add(int64(61 * time.Second))
+	diag()
+	diag()
+	deadline := time.Now().Add(5 * time.Second)
+	for dir.claims.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
 	}
 	if n := dir.claims.Load(); n != 2 {
-		t.Fatalf("after the TTL the claim configuration was read %d times in all, want 2", n)
+		t.Fatalf("after the TTL: the claim configuration was read %d times in all, want 2 (one background refresh)", n)
+	}
+	clock.Add(int64(11 * time.Minute))
+	diag()
+	if n := dir.claims.Load(); n != 3 {
+		t.Fatalf("facts 11 minutes old must be reloaded before answering: %d reads in all, want 3", n)
 	}
 }
 
@@ -223,8 +242,8 @@ type failingDir struct {
 	err error
 }
 
-func (f failingDir) FindUser(context.Context, string) (domain.User, error) {
-	return domain.User{}, f.err
+func (f failingDir) FindUser(context.Context, string) (domain.User, domain.Assignment, error) {
+	return domain.User{}, domain.Assignment{}, f.err
 }
 
 func TestErrors(t *testing.T) {

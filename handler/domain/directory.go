@@ -53,12 +53,11 @@ const (
 // when a Graph permission is missing.
 type UserDirectory interface {
 	// FindUser returns the user whose userPrincipalName or mail equals key,
-	// compared case-insensitively; ENOTFOUND when there is none.
-	FindUser(ctx context.Context, key string) (User, error)
-	// UserAssignment reports whether the user with object id userID is
-	// assigned to the app, directly or through a group they are a direct
-	// member of.
-	UserAssignment(ctx context.Context, userID string) (Assignment, error)
+	// compared case-insensitively, and whether that user is assigned to the
+	// app, directly or through a group they are a direct member of;
+	// ENOTFOUND when there is no such user. Adapters answer in one Graph
+	// round trip where Graph allows it: a diagnosis waits on this call.
+	FindUser(ctx context.Context, key string) (User, Assignment, error)
 	// EmailClaim returns the app's current emailaddress claim configuration.
 	EmailClaim(ctx context.Context) (ClaimConfig, error)
 }

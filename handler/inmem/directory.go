@@ -89,31 +89,23 @@ func (d *Directory) SetEmailClaim(c domain.ClaimConfig) {
 }
 
 // FindUser implements domain.UserDirectory.
-func (d *Directory) FindUser(ctx context.Context, k string) (domain.User, error) {
+func (d *Directory) FindUser(ctx context.Context, k string) (domain.User, domain.Assignment, error) {
 	if err := d.wait(ctx); err != nil {
-		return domain.User{}, err
+		return domain.User{}, domain.Assignment{}, err
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	id, ok := d.byKey[dirKey(k)]
 	if !ok || dirKey(k) == "" {
-		return domain.User{}, domain.Errorf(domain.ENOTFOUND, "no user has userPrincipalName or mail %q", k)
+		return domain.User{}, domain.Assignment{}, domain.Errorf(domain.ENOTFOUND, "no user has userPrincipalName or mail %q", k)
 	}
-	return d.users[id], nil
+	return d.users[id], d.assignment(id), nil
 }
 
-// UserAssignment implements domain.UserDirectory.
-func (d *Directory) UserAssignment(ctx context.Context, userID string) (domain.Assignment, error) {
-	if err := d.wait(ctx); err != nil {
-		return domain.Assignment{}, err
-	}
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	if _, ok := d.users[userID]; !ok {
-		return domain.Assignment{}, domain.Errorf(domain.ENOTFOUND, "no user has object id %q", userID)
-	}
+// assignment is userID's access to the app; the caller holds d.mu.
+func (d *Directory) assignment(userID string) domain.Assignment {
 	if d.assignedUsers[userID] {
-		return domain.Assignment{Kind: domain.AssignmentDirect}, nil
+		return domain.Assignment{Kind: domain.AssignmentDirect}
 	}
 	for _, gid := range d.assignedGroups {
 		if g, ok := d.groups[gid]; ok && g.members[userID] {
@@ -121,10 +113,10 @@ func (d *Directory) UserAssignment(ctx context.Context, userID string) (domain.A
 			if name == "" {
 				name = gid
 			}
-			return domain.Assignment{Kind: domain.AssignmentGroup, Group: name}, nil
+			return domain.Assignment{Kind: domain.AssignmentGroup, Group: name}
 		}
 	}
-	return domain.Assignment{Kind: domain.AssignmentNone}, nil
+	return domain.Assignment{Kind: domain.AssignmentNone}
 }
 
 // EmailClaim implements domain.UserDirectory.

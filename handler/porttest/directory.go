@@ -70,37 +70,37 @@ func UserDirectory(t *testing.T, newDir func(t *testing.T, seed DirectorySeed) d
 		{"dee@fabrikam.com", id(3)},
 		{"eve@contoso.com", id(4)},
 	} {
-		u, err := d.FindUser(ctx, tc.key)
+		u, _, err := d.FindUser(ctx, tc.key)
 		if err != nil || u.ID != tc.wantID {
 			t.Errorf("FindUser(%q) = %q, %v; want %q", tc.key, u.ID, err, tc.wantID)
 		}
 	}
-	u, err := d.FindUser(ctx, "ann@contoso.com")
+	u, _, err := d.FindUser(ctx, "ann@contoso.com")
 	if err != nil || u != seed.Users[0] {
 		t.Errorf("FindUser returned %+v, %v; want every attribute of %+v", u, err, seed.Users[0])
 	}
-	if e, err := d.FindUser(ctx, "eve@contoso.com"); err != nil || e.AccountEnabled || e.Mail != "" {
+	if e, _, err := d.FindUser(ctx, "eve@contoso.com"); err != nil || e.AccountEnabled || e.Mail != "" {
 		t.Errorf("FindUser(eve) = %+v, %v; want disabled and no mail", e, err)
 	}
 	for _, k := range []string{"nobody@contoso.com", "ann", "ann@contoso.co"} {
-		if _, err := d.FindUser(ctx, k); !domain.IsCode(err, domain.ENOTFOUND) {
+		if _, _, err := d.FindUser(ctx, k); !domain.IsCode(err, domain.ENOTFOUND) {
 			t.Errorf("FindUser(%q) = %v, want ENOTFOUND", k, err)
 		}
 	}
 
 	for _, tc := range []struct {
-		id   string
+		key  string
 		want domain.Assignment
 	}{
-		{id(0), domain.Assignment{Kind: domain.AssignmentDirect}},
-		{id(1), domain.Assignment{Kind: domain.AssignmentGroup, Group: "Aircall users"}},
-		{id(2), domain.Assignment{Kind: domain.AssignmentNone}}, // only through a nested group
-		{id(3), domain.Assignment{Kind: domain.AssignmentDirect}},
-		{id(4), domain.Assignment{Kind: domain.AssignmentNone}},
+		{"ann.smith@contoso.com", domain.Assignment{Kind: domain.AssignmentDirect}},
+		{"bob@contoso.com", domain.Assignment{Kind: domain.AssignmentGroup, Group: "Aircall users"}},
+		{"cy@contoso.com", domain.Assignment{Kind: domain.AssignmentNone}}, // only through a nested group
+		{"dee@fabrikam.com", domain.Assignment{Kind: domain.AssignmentDirect}},
+		{"eve@contoso.com", domain.Assignment{Kind: domain.AssignmentNone}},
 	} {
-		got, err := d.UserAssignment(ctx, tc.id)
+		_, got, err := d.FindUser(ctx, tc.key)
 		if err != nil || got != tc.want {
-			t.Errorf("UserAssignment(%s) = %+v, %v; want %+v", tc.id, got, err, tc.want)
+			t.Errorf("FindUser(%s) assignment = %+v, %v; want %+v", tc.key, got, err, tc.want)
 		}
 	}
 

@@ -32,8 +32,8 @@ type loadResult struct {
 // simulator and the Service Bus peer, and drives signed Zendesk webhooks at
 // 200 requests/s from loadgen, a separate process. It runs twice: with the
 // simulator answering at once (the handler's own cost) and with 20 ms per
-// Graph request; the overhead is p99 minus the Graph requests one diagnosis
-// makes times that latency.
+// Graph request; the overhead is p99 minus the one Graph round trip a
+// diagnosis waits on.
 func measureWebhook(b *bench) ([]Row, error) {
 	loadgen, err := b.goBuild("./devenv/cmd/loadgen", "loadgen")
 	if err != nil {
@@ -49,12 +49,15 @@ func measureWebhook(b *bench) ([]Row, error) {
 		if err != nil {
 			return nil, err
 		}
-		floor := float64(perReq) * float64(lat.Milliseconds())
+		// A diagnosis waits on one Graph round trip (the user with their
+		// groups expanded); the app-wide facts are cached and refreshed in
+		// the background.
+		floor := float64(lat.Milliseconds())
 		over := res.P99ms - floor
 		rows = append(rows, Row{
 			What:     fmt.Sprintf("webhook diagnosis at %.0f req/s, Graph latency %s (%d ok of %d)", res.RateRPS, lat, res.OK, res.Sent),
 			Figure:   fmt.Sprintf("p50 %.1f ms, p99 %.1f ms", res.P50ms, res.P99ms),
-			Baseline: fmt.Sprintf("%.1f sequential Graph requests per diagnosis × %s = %.1f ms", perReq, lat, floor),
+			Baseline: fmt.Sprintf("one Graph round trip = %.1f ms (%.2f Graph requests per diagnosis)", floor, perReq),
 			Ratio:    fmt.Sprintf("+%.1f ms at p99", over),
 			Target:   "≤ +10 ms at p99",
 			Verdict:  verdict(over <= 10 && res.Errors == 0),

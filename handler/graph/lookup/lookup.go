@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -51,13 +50,11 @@ type Directory struct {
 	pl   runtime.Pipeline
 	base string
 
-	mu       sync.Mutex
-	spID     string
-	spAt     time.Time
-	assigned map[string]string // principal id → display name
-	assignAt time.Time
-	claim    *domain.ClaimConfig
-	claimAt  time.Time
+	// App-wide facts, reused for CacheFor and refreshed in the background
+	// after that (see cached).
+	sp       cached[string]
+	assigned cached[map[string]string] // principal id → display name
+	claim    cached[domain.ClaimConfig]
 }
 
 var _ domain.UserDirectory = (*Directory)(nil)
@@ -89,107 +86,144 @@ func New(o Options) (*Directory, error) {
 			StatusCodes: []int{http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusBadGateway, http.StatusGatewayTimeout, http.StatusInternalServerError}}
 	}
 	pl := runtime.NewPipeline("aircall-entra-sso", "v1", runtime.PipelineOptions{PerRetry: []policy.Policy{bearer}}, &o.ClientOptions)
-	return &Directory{o: o, pl: pl, base: base}, nil
+	d := &Directory{o: o, pl: pl, base: base}
+	// A stale fact is served while it is refreshed, for up to 10 × CacheFor.
+	maxAge := 10 * o.CacheFor
+	d.sp = cached[string]{ttl: o.CacheFor, maxAge: maxAge, load: d.loadServicePrincipal}
+	d.assigned = cached[map[string]string]{ttl: o.CacheFor, maxAge: maxAge, load: d.loadAssignments}
+	d.claim = cached[domain.ClaimConfig]{ttl: o.CacheFor, maxAge: maxAge, load: d.loadClaim}
+	return d, nil
 }
 
 const userSelect = "id,userPrincipalName,mail,displayName,accountEnabled,userType"
 
 // FindUser looks the user up by UPN or mail (Graph compares both
-// case-insensitively).
-func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, error) {
+// case-insensitively) and works out their assignment to the app. One Graph
+// request does both: the user's direct groups come expanded with the user
+// ($expand=memberOf), checked against the app's assigned principals (cached).
+// Graph expands at most 20 related objects, so for a user in 20 groups or
+// more the groups are paged with a second request.
+func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, domain.Assignment, error) {
 	key = strings.TrimSpace(key)
 	if key == "" || len(key) > 256 {
-		return domain.User{}, domain.FieldError("user", "must be a UPN or an email address")
+		return domain.User{}, domain.Assignment{}, domain.FieldError("user", "must be a UPN or an email address")
 	}
+	// The assigned principals are app-wide and usually cached; fetch them
+	// alongside the user when they are not.
+	type assignedResult struct {
+		m   map[string]string
+		err error
+	}
+	assignedCh := make(chan assignedResult, 1)
+	go func() {
+		m, err := d.assigned.get(ctx)
+		assignedCh <- assignedResult{m, err}
+	}()
+
 	q := odataString(key)
 	v := url.Values{}
 	v.Set("$filter", "userPrincipalName eq "+q+" or mail eq "+q)
 	v.Set("$select", userSelect)
+	v.Set("$expand", "memberOf($select=id,displayName)")
 	var page struct {
-		Value []graphUser `json:"value"`
+		Value []struct {
+			graphUser
+			MemberOf []directoryObject `json:"memberOf"`
+		} `json:"value"`
 	}
-	if err := d.get(ctx, "/v1.0/users?"+v.Encode(), nil, &page); err != nil {
-		return domain.User{}, err
+	err := d.get(ctx, "/v1.0/users?"+v.Encode(), nil, &page)
+	ar := <-assignedCh
+	if err != nil {
+		return domain.User{}, domain.Assignment{}, err
 	}
-	var best *graphUser
+	best := -1
 	for i := range page.Value {
-		u := &page.Value[i]
-		if strings.EqualFold(u.UserPrincipalName, key) {
-			best = u
+		if strings.EqualFold(page.Value[i].UserPrincipalName, key) {
+			best = i
 			break
 		}
-		if best == nil {
-			best = u
+		if best < 0 {
+			best = i
 		}
 	}
-	if best == nil {
-		return domain.User{}, domain.Errorf(domain.ENOTFOUND, "no user has the UPN or mail %q", key)
+	if best < 0 {
+		return domain.User{}, domain.Assignment{}, domain.Errorf(domain.ENOTFOUND, "no user has the UPN or mail %q", key)
 	}
-	return best.domain(), nil
-}
-
-// UserAssignment reports the user's access to the app.
-func (d *Directory) UserAssignment(ctx context.Context, userID string) (domain.Assignment, error) {
-	assigned, err := d.assignments(ctx)
-	if err != nil {
-		return domain.Assignment{}, err
+	found := page.Value[best]
+	u := found.domain()
+	if ar.err != nil {
+		return domain.User{}, domain.Assignment{}, ar.err
 	}
-	if _, ok := assigned[strings.ToLower(userID)]; ok {
-		return domain.Assignment{Kind: domain.AssignmentDirect}, nil
+	assigned := ar.m
+	if _, ok := assigned[strings.ToLower(u.ID)]; ok {
+		return u, domain.Assignment{Kind: domain.AssignmentDirect}, nil
 	}
-	next := "/v1.0/users/" + url.PathEscape(userID) + "/memberOf?$select=id,displayName&$top=999"
+	if a, ok := groupAssignment(found.MemberOf, assigned); ok {
+		return u, a, nil
+	}
+	if len(found.MemberOf) < expandLimit {
+		return u, domain.Assignment{Kind: domain.AssignmentNone}, nil
+	}
+	// The expansion may have been cut at Graph's limit: page the rest.
+	next := "/v1.0/users/" + url.PathEscape(u.ID) + "/memberOf?$select=id,displayName&$top=999"
 	for next != "" {
 		var page struct {
-			Value []struct {
-				Type        string `json:"@odata.type"`
-				ID          string `json:"id"`
-				DisplayName string `json:"displayName"`
-			} `json:"value"`
-			Next string `json:"@odata.nextLink"`
+			Value []directoryObject `json:"value"`
+			Next  string            `json:"@odata.nextLink"`
 		}
 		if err := d.get(ctx, next, nil, &page); err != nil {
-			return domain.Assignment{}, err
+			return domain.User{}, domain.Assignment{}, err
 		}
-		for _, g := range page.Value {
-			if g.Type != "" && g.Type != "#microsoft.graph.group" {
-				continue
-			}
-			if _, ok := assigned[strings.ToLower(g.ID)]; ok {
-				name := g.DisplayName
-				if name == "" {
-					name = g.ID
-				}
-				return domain.Assignment{Kind: domain.AssignmentGroup, Group: name}, nil
-			}
+		if a, ok := groupAssignment(page.Value, assigned); ok {
+			return u, a, nil
 		}
 		next = page.Next
 	}
-	return domain.Assignment{Kind: domain.AssignmentNone}, nil
+	return u, domain.Assignment{Kind: domain.AssignmentNone}, nil
+}
+
+// expandLimit is how many related objects Graph returns for an $expand on
+// directory objects (learn.microsoft.com/graph/query-parameters): a list
+// this long may have been cut.
+const expandLimit = 20
+
+// directoryObject is an entry of memberOf.
+type directoryObject struct {
+	Type        string `json:"@odata.type"`
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName"`
+}
+
+// groupAssignment finds an assigned group among a user's direct groups.
+func groupAssignment(groups []directoryObject, assigned map[string]string) (domain.Assignment, bool) {
+	for _, g := range groups {
+		if g.Type != "" && g.Type != "#microsoft.graph.group" {
+			continue
+		}
+		if _, ok := assigned[strings.ToLower(g.ID)]; ok {
+			name := g.DisplayName
+			if name == "" {
+				name = g.ID
+			}
+			return domain.Assignment{Kind: domain.AssignmentGroup, Group: name}, true
+		}
+	}
+	return domain.Assignment{}, false
 }
 
 // EmailClaim reads the claim configuration in effect: a v1.0 claims mapping
 // policy when one is attached (it overrides everything), else the custom
 // claims policy the portal edits (beta), else Entra's default (user.mail).
 func (d *Directory) EmailClaim(ctx context.Context) (domain.ClaimConfig, error) {
-	d.mu.Lock()
-	if d.claim != nil && time.Since(d.claimAt) < d.o.CacheFor {
-		c := *d.claim
-		d.mu.Unlock()
-		return c, nil
-	}
-	d.mu.Unlock()
-	sp, err := d.servicePrincipal(ctx)
+	return d.claim.get(ctx)
+}
+
+func (d *Directory) loadClaim(ctx context.Context) (domain.ClaimConfig, error) {
+	sp, err := d.sp.get(ctx)
 	if err != nil {
 		return domain.ClaimConfig{}, err
 	}
-	c, err := d.readClaim(ctx, sp)
-	if err != nil {
-		return domain.ClaimConfig{}, err
-	}
-	d.mu.Lock()
-	d.claim, d.claimAt = &c, time.Now()
-	d.mu.Unlock()
-	return c, nil
+	return d.readClaim(ctx, sp)
 }
 
 func (d *Directory) readClaim(ctx context.Context, sp string) (domain.ClaimConfig, error) {
@@ -267,16 +301,9 @@ func mappingPolicySource(def string) (domain.ClaimSource, bool) {
 	return "", false
 }
 
-// assignments returns the principals assigned to the app (cached).
-func (d *Directory) assignments(ctx context.Context) (map[string]string, error) {
-	d.mu.Lock()
-	if d.assigned != nil && time.Since(d.assignAt) < d.o.CacheFor {
-		a := d.assigned
-		d.mu.Unlock()
-		return a, nil
-	}
-	d.mu.Unlock()
-	sp, err := d.servicePrincipal(ctx)
+// loadAssignments reads the principals (users and groups) assigned to the app.
+func (d *Directory) loadAssignments(ctx context.Context) (map[string]string, error) {
+	sp, err := d.sp.get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -298,21 +325,11 @@ func (d *Directory) assignments(ctx context.Context) (map[string]string, error) 
 		}
 		next = page.Next
 	}
-	d.mu.Lock()
-	d.assigned, d.assignAt = out, time.Now()
-	d.mu.Unlock()
 	return out, nil
 }
 
-// servicePrincipal finds the Aircall app's service principal id (cached).
-func (d *Directory) servicePrincipal(ctx context.Context) (string, error) {
-	d.mu.Lock()
-	if d.spID != "" && time.Since(d.spAt) < d.o.CacheFor {
-		id := d.spID
-		d.mu.Unlock()
-		return id, nil
-	}
-	d.mu.Unlock()
+// loadServicePrincipal finds the Aircall app's service principal id.
+func (d *Directory) loadServicePrincipal(ctx context.Context) (string, error) {
 	var filters []string
 	if d.o.AppID != "" {
 		filters = append(filters, "appId eq "+odataString(d.o.AppID))
@@ -334,9 +351,6 @@ func (d *Directory) servicePrincipal(ctx context.Context) (string, error) {
 			return "", err
 		}
 		if len(page.Value) > 0 {
-			d.mu.Lock()
-			d.spID, d.spAt = page.Value[0].ID, time.Now()
-			d.mu.Unlock()
 			return page.Value[0].ID, nil
 		}
 	}

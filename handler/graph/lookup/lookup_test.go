@@ -2,6 +2,8 @@ package lookup_test
 
 import (
 	"context"
+	"fmt"
+	"sort"
 	"testing"
 	"time"
 
@@ -75,7 +77,7 @@ func TestThrottlingAndFaults(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for i := 0; i < 20; i++ {
-		u, err := d.FindUser(ctx, "ann.smith@contoso.com")
+		u, _, err := d.FindUser(ctx, "ann.smith@contoso.com")
 		if err != nil || u.UserPrincipalName != "ann@contoso.com" {
 			t.Fatalf("FindUser under faults: %+v %v", u, err)
 		}
@@ -96,4 +98,64 @@ func TestMissingApp(t *testing.T) {
 	if !domain.IsCode(err, domain.ENOTFOUND) {
 		t.Fatalf("no app in the tenant: got %v, want ENOTFOUND with advice", err)
 	}
+}
+
+// TestOneRoundTrip: once the app-wide facts are cached, a lookup is one
+// Graph request, whatever the user's assignment, and a stale cache is
+// refreshed in the background while the lookup answers from it.
+func TestOneRoundTrip(t *testing.T) {
+	d, srv := simDirectory(t, porttest.StandardDirectorySeed())
+	ctx := context.Background()
+	if _, _, err := d.FindUser(ctx, "bob@contoso.com"); err != nil { // warms the caches
+		t.Fatal(err)
+	}
+	for _, key := range []string{"ann.smith@contoso.com", "bob@contoso.com", "cy@contoso.com", "nobody@contoso.com"} {
+		before := total(srv.Tenant().Stats().Requests)
+		_, _, err := d.FindUser(ctx, key)
+		if err != nil && !domain.IsCode(err, domain.ENOTFOUND) {
+			t.Fatal(err)
+		}
+		if n := total(srv.Tenant().Stats().Requests) - before; n != 1 {
+			t.Errorf("FindUser(%s) made %d Graph requests, want 1", key, n)
+		}
+	}
+}
+
+// TestManyGroups: Graph expands at most 20 groups; a user whose assigned
+// group lies beyond them is still found assigned, with a second request.
+func TestManyGroups(t *testing.T) {
+	d, srv := simDirectory(t, porttest.StandardDirectorySeed())
+	ten := srv.Tenant()
+	var gids []string
+	for i := 0; i < 25; i++ {
+		gid := ten.AddGroup(fmt.Sprintf("Team %02d", i))
+		if err := ten.AddMember(gid, "00000000-0000-0000-0000-00000000000c"); err != nil {
+			t.Fatal(err)
+		}
+		gids = append(gids, gid)
+	}
+	sort.Strings(gids)
+	last := gids[len(gids)-1] // the simulator lists groups in id order
+	var sp string
+	for _, a := range ten.Apps() {
+		sp = a.SPID
+	}
+	if err := ten.Assign(sp, last); err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := d.FindUser(context.Background(), "cy@contoso.com")
+	if err != nil || got.Kind != domain.AssignmentGroup {
+		t.Fatalf("user in 26 groups, the assigned one beyond the first 20: %+v, %v; want assigned through a group", got, err)
+	}
+	if n := srv.Tenant().Stats().Requests["GET /v1.0/users/{id}/memberOf"]; n != 1 {
+		t.Errorf("memberOf paged %d times, want 1 (after the expansion was cut at 20)", n)
+	}
+}
+
+func total(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }

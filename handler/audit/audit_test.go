@@ -215,6 +215,8 @@ func (c *cutter) ListUsers(ctx context.Context, r domain.UserRange, link string,
 }
 
 func TestKilledMidScanResumes(t *testing.T) {
+	// Segments of 8 findings: the interrupted invocations leave several.
+	defer audit.SetSegmentRecords(8)()
 	sim := startSim(t, 51, 6000, problemMix)
 	want := expected(sim, domain.ScopeAssigned)
 	f := newFixture(t, sim, domain.ScopeAssigned)
@@ -232,6 +234,15 @@ func TestKilledMidScanResumes(t *testing.T) {
 		}
 	}
 	f.job.Directory = real
+	segments := 0
+	for _, k := range f.store.Keys() {
+		if strings.Contains(k, "/run-seen/") {
+			segments++
+		}
+	}
+	if segments == 0 {
+		t.Errorf("the interrupted invocations left no segment of seen findings: %q", f.store.Keys())
+	}
 	sim.Tenant().ResetStats()
 	rep := f.run(t, audit.Request{})
 	if !rep.Complete || rep.Invocation < 2 {
@@ -244,9 +255,18 @@ func TestKilledMidScanResumes(t *testing.T) {
 	if rep.InvocationUsers >= 6000 {
 		t.Errorf("the last invocation read %d users: it started over instead of resuming", rep.InvocationUsers)
 	}
+	// A second run finds every problem already open: nothing twice.
+	rep = f.run(t, audit.Request{Full: true})
+	if got := f.sink.take(t); len(got) != 0 || !rep.Complete {
+		t.Errorf("a full rerun after the resumed run published %d event(s), want 0", len(got))
+	}
+	if keys := f.store.Keys(); len(keys) != 1 || !strings.HasSuffix(keys[0], "/known") {
+		t.Errorf("after the run the store holds %q; want only the open findings (run checkpoint and segments dropped)", keys)
+	}
 }
 
 func TestTimeBudgetStopsAndNextContinues(t *testing.T) {
+	defer audit.SetSegmentRecords(8)()
 	sim := startSim(t, 61, 5000, problemMix)
 	want := expected(sim, domain.ScopeAssigned)
 	f := newFixture(t, sim, domain.ScopeAssigned)

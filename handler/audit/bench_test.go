@@ -147,6 +147,9 @@ func runChild(tb testing.TB, sim *graphsim.Server, n int) childResult {
 	if err != nil {
 		tb.Fatalf("child audit: %v\n%s", err, out)
 	}
+	if os.Getenv("AUDIT_CHILD_ECHO") != "" { // e.g. with GODEBUG=gctrace=1
+		tb.Logf("child output:\n%s", out)
+	}
 	for _, line := range strings.Split(string(out), "\n") {
 		if i := strings.Index(line, "CHILD-RESULT "); i >= 0 {
 			rest := line[i+len("CHILD-RESULT "):]

@@ -289,7 +289,7 @@ func (j *Job) Run(ctx context.Context, req Request) (*Report, error) {
 	err = s.scan(ctx)
 	if errors.Is(err, domain.ErrDeltaExpired) {
 		log.Warn("audit: the delta link expired (410 Gone); resynchronising with a full scan", "runId", st.RunID)
-		inv := st.Invocations
+		inv, old := st.Invocations, st
 		if st, err = j.newRun(ctx, true, known, j.now(), s); err != nil {
 			return nil, err
 		}
@@ -298,6 +298,7 @@ func (j *Job) Run(ctx context.Context, req Request) (*Report, error) {
 		if err := s.saveNow(ctx); err != nil {
 			return nil, err
 		}
+		s.dropSegments(ctx, old)
 		if err := s.appChecks(ctx); err != nil {
 			return nil, err
 		}
@@ -388,8 +389,20 @@ func (j *Job) loadRun(ctx context.Context) (*runState, string, error) {
 	}
 	var st runState
 	if err := json.Unmarshal(data, &st); err == nil {
-		if st.seen, err = decodeRecords(st.Seen); err == nil {
-			st.changed, err = decodeSubjects(st.Changed)
+		st.seen = findingSet{}
+		for n := 0; n < st.SeenSegments && err == nil; n++ {
+			var seg []byte
+			if seg, _, err = j.Checkpoints.Load(ctx, j.key(seenSegmentKey(st.RunID, n))); err == nil {
+				err = st.seen.addRecords(seg)
+			} else if !domain.IsCode(err, domain.ENOTFOUND) {
+				return nil, "", fmt.Errorf("audit: load segment %d of the run checkpoint: %w", n, err)
+			}
+		}
+		if err == nil {
+			if err = st.seen.addRecords(st.Seen); err == nil {
+				st.tail = st.Seen
+				st.changed, err = decodeSubjects(st.Changed)
+			}
 		}
 		if err == nil {
 			st.Seen, st.Changed = nil, ""

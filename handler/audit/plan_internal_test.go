@@ -1,6 +1,9 @@
 package audit
 
 import (
+	"encoding/json"
+	"fmt"
+	"maps"
 	"testing"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
@@ -81,5 +84,29 @@ func TestFindingSetRoundTrip(t *testing.T) {
 	}
 	if c := s.counts(); c[domain.FindingAppDrift] != 1 || c[domain.FindingUPNMismatch] != 1 {
 		t.Errorf("counts %v", c)
+	}
+}
+
+// TestKnownStateMarshal: the open-findings document written straight from
+// the map reads back as the same set, whatever the set's size modulo the
+// 3-record base64 chunk, and as before when the set is empty.
+func TestKnownStateMarshal(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, 4, 1000, 1001} {
+		k := &knownState{Version: 1, LastRunID: "r1", DeltaLink: "https://graph.microsoft.com/v1.0/users/delta?$deltatoken=x", findings: findingSet{}}
+		for i := range n {
+			k.findings[uint64(i)*0x9E3779B97F4A7C15] = mkEntry(subjectHash(fmt.Sprint("user", i)), uint8(i%len(kinds)))
+		}
+		data, err := k.marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back knownState
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatalf("%d findings: %v\n%s", n, err, data)
+		}
+		got, err := decodeSet(back.Findings)
+		if err != nil || !maps.Equal(got, k.findings) || back.LastRunID != "r1" || back.DeltaLink != k.DeltaLink {
+			t.Fatalf("%d findings: read back %d, %v (run %q)", n, len(got), err, back.LastRunID)
+		}
 	}
 }

@@ -43,7 +43,6 @@ type scanner struct {
 	published int
 
 	runETag   string
-	seenBuf   []byte
 	saveMu    sync.Mutex // one save at a time
 	dirty     chan struct{}
 	quit      chan struct{}
@@ -119,7 +118,7 @@ func (s *scanner) appChecks(ctx context.Context) error {
 			// forgetting (and later republishing) it.
 			for k, e := range s.known {
 				if e.subject() == appSubject {
-					st.seen[k] = e
+					st.see(k, e)
 				}
 			}
 			return
@@ -372,7 +371,7 @@ func (s *scanner) commit(ctx context.Context, found []domain.Finding, changed []
 	}
 	s.mu.Lock()
 	for i := range found {
-		s.st.seen[keys[i]] = mkEntry(subject(&found[i]), kindIndex(found[i].Kind))
+		s.st.see(keys[i], mkEntry(subject(&found[i]), kindIndex(found[i].Kind)))
 	}
 	for _, k := range freshKeys {
 		delete(s.pending, k)
@@ -431,9 +430,8 @@ func (s *scanner) finish(ctx context.Context, complete bool, known *knownState, 
 		}
 		next.DeltaLink = st.DeltaDone
 	}
-	next.Findings = next.findings.encode()
+	data, err := next.marshal()
 	s.mu.Unlock()
-	data, err := json.Marshal(next)
 	if err != nil {
 		return domain.Wrap(domain.EINTERNAL, err, "audit: encode the open findings")
 	}
@@ -447,6 +445,7 @@ func (s *scanner) finish(ctx context.Context, complete bool, known *knownState, 
 	if err := s.j.Checkpoints.Delete(fctx, s.j.key(runKey)); err != nil {
 		return fmt.Errorf("audit: drop the finished run's checkpoint: %w", err)
 	}
+	s.dropSegments(fctx, st)
 	return nil
 }
 
@@ -520,6 +519,8 @@ func (s *scanner) stopSaver() error {
 
 // saveNow writes the run checkpoint, conditioned on the version this
 // invocation wrote last (another writer means another run took over).
+// When the records seen since the last segment fill one, they are written
+// as the next segment first, and the checkpoint then counts it.
 func (s *scanner) saveNow(ctx context.Context) error {
 	if s.dry {
 		return nil
@@ -528,8 +529,25 @@ func (s *scanner) saveNow(ctx context.Context) error {
 	defer s.saveMu.Unlock()
 	s.mu.Lock()
 	st := s.st
-	s.seenBuf = st.seen.appendTo(s.seenBuf) // reused: saves come often
-	st.Seen = s.seenBuf
+	var seg []byte
+	n := st.SeenSegments
+	if len(st.tail) >= segmentRecords*16 {
+		seg, st.tail = st.tail, nil
+	}
+	s.mu.Unlock()
+	if seg != nil {
+		if err := s.saveSegment(ctx, st.RunID, n, seg); err != nil {
+			s.mu.Lock()
+			st.tail = append(seg, st.tail...)
+			s.mu.Unlock()
+			return err
+		}
+		s.mu.Lock()
+		st.SeenSegments = n + 1
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	st.Seen = st.tail
 	st.Changed = encodeSubjects(st.changed)
 	data, err := json.Marshal(st)
 	st.Seen, st.Changed = nil, ""
@@ -546,6 +564,32 @@ func (s *scanner) saveNow(ctx context.Context) error {
 	}
 	s.runETag = etag
 	return nil
+}
+
+// saveSegment writes segment n of the run's seen records. A segment left by
+// an invocation that died before its checkpoint counted it is replaced.
+func (s *scanner) saveSegment(ctx context.Context, runID string, n int, data []byte) error {
+	key := s.j.key(seenSegmentKey(runID, n))
+	_, err := s.j.Checkpoints.Save(ctx, key, data, "")
+	if domain.IsCode(err, domain.ECONFLICT) {
+		var etag string
+		if _, etag, err = s.j.Checkpoints.Load(ctx, key); err == nil {
+			_, err = s.j.Checkpoints.Save(ctx, key, data, etag)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("audit: save segment %d of the run's findings: %w", n, err)
+	}
+	return nil
+}
+
+// dropSegments deletes a run's segments; a failure leaves only litter.
+func (s *scanner) dropSegments(ctx context.Context, st *runState) {
+	for n := 0; n < st.SeenSegments; n++ {
+		if err := s.j.Checkpoints.Delete(ctx, s.j.key(seenSegmentKey(st.RunID, n))); err != nil && !domain.IsCode(err, domain.ENOTFOUND) {
+			s.log.Warn("audit: could not delete a finished run's segment", "segment", n, "error", err.Error())
+		}
+	}
 }
 
 // progress returns the invocation's progress.

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -51,13 +52,52 @@ type runState struct {
 	UsersScanned int64 `json:"usersScanned"`
 	UsersChecked int64 `json:"usersChecked"`
 	Published    int   `json:"published"`
-	// Seen are the findings found so far in this run; Changed the subjects
-	// a delta run re-evaluated (their old findings are dropped at the end).
-	Seen    []byte `json:"seen,omitempty"` // 16-byte records, see findingSet.appendTo
-	Changed string `json:"changed,omitempty"`
+	// The findings found so far in this run are SeenSegments segment
+	// documents (seenSegmentKey) followed by Seen, the records not yet in a
+	// segment: a checkpoint carries at most segmentRecords of them, so its
+	// size and the memory a save takes stay flat however many findings a
+	// large tenant has. Changed lists the subjects a delta run re-evaluated
+	// (their old findings are dropped at the end).
+	SeenSegments int    `json:"seenSegments,omitempty"`
+	Seen         []byte `json:"seen,omitempty"` // 16-byte records, see appendRecord
+	Changed      string `json:"changed,omitempty"`
 
 	seen    findingSet
+	tail    []byte // records added since the last segment (saved as Seen)
 	changed map[uint64]struct{}
+}
+
+// segmentRecords is how many seen records a segment holds (64 KiB); a
+// variable only so tests can make segments small.
+var segmentRecords = 4096
+
+// seenSegmentKey names segment n of a run's seen records.
+func seenSegmentKey(runID string, n int) string { return fmt.Sprintf("run-seen/%s/%06d", runID, n) }
+
+// see records finding key k with entry e as seen in this run.
+func (st *runState) see(k uint64, e entry) {
+	if old, ok := st.seen[k]; ok && old == e {
+		return
+	}
+	st.seen[k] = e
+	st.tail = appendRecord(st.tail, k, e)
+}
+
+// appendRecord appends one 16-byte record (key, entry).
+func appendRecord(buf []byte, k uint64, e entry) []byte {
+	buf = binary.BigEndian.AppendUint64(buf, k)
+	return binary.BigEndian.AppendUint64(buf, uint64(e))
+}
+
+// addRecords adds 16-byte records to the set (later records win).
+func (s findingSet) addRecords(raw []byte) error {
+	if len(raw)%16 != 0 {
+		return fmt.Errorf("finding set is corrupt")
+	}
+	for i := 0; i < len(raw); i += 16 {
+		s[binary.BigEndian.Uint64(raw[i:])] = entry(binary.BigEndian.Uint64(raw[i+8:]))
+	}
+	return nil
 }
 
 // rangeState is one shard of a full scan.
@@ -164,10 +204,39 @@ func (s findingSet) encode() string {
 func (s findingSet) appendTo(buf []byte) []byte {
 	buf = slices.Grow(buf[:0], len(s)*16)
 	for k, e := range s {
-		buf = binary.BigEndian.AppendUint64(buf, k)
-		buf = binary.BigEndian.AppendUint64(buf, uint64(e))
+		buf = appendRecord(buf, k, e)
 	}
 	return buf
+}
+
+// marshal encodes k as JSON with its findings set as Findings, in one
+// buffer of the exact size: the set is base64-encoded straight from the map
+// (not built as records, then a string, then copied by encoding/json), so
+// finishing a run with a large set costs one copy of it, not four.
+func (k *knownState) marshal() ([]byte, error) {
+	k.Findings = ""
+	head, err := json.Marshal(k)
+	if err != nil || len(k.findings) == 0 {
+		return head, err
+	}
+	const field = `,"findings":"`
+	size := len(head) + len(field) + base64.StdEncoding.EncodedLen(len(k.findings)*16) + 1
+	out := make([]byte, 0, size)
+	out = append(out, head[:len(head)-1]...) // drop the closing brace
+	out = append(out, field...)
+	// 3 records (48 bytes) encode to exactly 64 characters without padding.
+	var chunk [48]byte
+	n := 0
+	for key, e := range k.findings {
+		binary.BigEndian.PutUint64(chunk[n:], key)
+		binary.BigEndian.PutUint64(chunk[n+8:], uint64(e))
+		if n += 16; n == len(chunk) {
+			out = base64.StdEncoding.AppendEncode(out, chunk[:])
+			n = 0
+		}
+	}
+	out = base64.StdEncoding.AppendEncode(out, chunk[:n])
+	return append(out, `"}`...), nil
 }
 
 func decodeSet(s string) (findingSet, error) {
@@ -183,13 +252,9 @@ func decodeSet(s string) (findingSet, error) {
 
 // decodeRecords reads 16-byte records.
 func decodeRecords(raw []byte) (findingSet, error) {
-	out := findingSet{}
-	if len(raw)%16 != 0 {
-		return nil, fmt.Errorf("finding set is corrupt")
-	}
-	out = make(findingSet, len(raw)/16)
-	for i := 0; i < len(raw); i += 16 {
-		out[binary.BigEndian.Uint64(raw[i:])] = entry(binary.BigEndian.Uint64(raw[i+8:]))
+	out := make(findingSet, len(raw)/16)
+	if err := out.addRecords(raw); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package inmem
 
 import (
 	"context"
+	"sort"
 	"strconv"
 	"sync"
 
@@ -60,4 +61,17 @@ func (c *Checkpoints) Delete(ctx context.Context, key string) error {
 	defer c.mu.Unlock()
 	delete(c.data, key)
 	return nil
+}
+
+// Keys lists the stored keys, sorted (for tests that check what a job
+// leaves behind).
+func (c *Checkpoints) Keys() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	keys := make([]string, 0, len(c.data))
+	for k := range c.data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -80,11 +80,11 @@ bench:
 	$(WITH_SERVICES) $(GO) run ./devenv/cmd/bench -out bench-results.md
 
 ## resilience: every test that breaks something on purpose (Graph faults and
-## throttling, a scan killed mid-way, Service Bus down, Azurite stopped,
+## throttling, `handler audit` SIGKILLed at five points of a 200k-user scan, Service Bus down, Azurite stopped,
 ## concurrent provisioning), run verbosely; make test runs them too.
-RESILIENCE_TESTS := Fault|Throttl|Killed|Resume|TimeBudget|Outbox|Outage|Down|Stopped|StorageDown|Concurrent|Unavailab|FailureMidway|FailureAfterStep2|Replication
+RESILIENCE_TESTS := SIGKILL|Fault|Throttl|Killed|Resume|TimeBudget|Outbox|Outage|Down|Stopped|StorageDown|Concurrent|Unavailab|FailureMidway|FailureAfterStep2|Replication
 resilience:
-	set -o pipefail; $(WITH_SERVICES) env DEVENV_REQUIRED=1 RESILIENCE_LONG=1 $(GO) test -timeout 60m -count=1 -run '$(RESILIENCE_TESTS)' -v ./... 2>&1 | grep -E '^(=== RUN|--- (PASS|FAIL)|ok|FAIL|PASS)' 
+	set -o pipefail; $(WITH_SERVICES) env DEVENV_REQUIRED=1 RESILIENCE_LONG=1 AUDIT_KILL_USERS=200000 $(GO) test -timeout 60m -count=1 -run '$(RESILIENCE_TESTS)' -v ./... 2>&1 | grep -E '^(=== RUN|--- (PASS|FAIL)|ok|FAIL|PASS)|kills; '
 
 clean:
 	rm -rf $(DIST) app.zip bench-results.md

@@ -83,8 +83,10 @@ type Job struct {
 	RowLimit int
 	// SmallTenant is the user count up to which a full scan is one range.
 	SmallTenant int
-	// SaveEvery is the least time between two checkpoint saves (default
-	// 200 ms): every page is covered by the next save.
+	// SaveEvery is the least time between two checkpoint saves. The default,
+	// 0, saves as soon as a page is committed and the previous save is done
+	// (saves coalesce while one is in flight), so a crash re-reads only the
+	// pages in flight and those committed during one save.
 	SaveEvery time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -185,10 +187,7 @@ func (j *Job) fullEvery() time.Duration {
 }
 
 func (j *Job) saveEvery() time.Duration {
-	if j.SaveEvery > 0 {
-		return j.SaveEvery
-	}
-	return 200 * time.Millisecond
+	return max(j.SaveEvery, 0)
 }
 
 func (j *Job) rowLimit() int {

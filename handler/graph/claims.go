@@ -2,65 +2,20 @@ package graph
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
-	"strings"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/policies"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/claimsdoc"
 )
 
 // Claims: provision uses a v1.0 claims mapping policy (see docs/provision.md
 // for why and what it means for the portal's Attributes & Claims blade). The
 // read side also understands the beta custom claims policy the portal edits,
 // so the state in effect is reported whichever configured it.
-
-// mappingDefinition is the claims mapping policy definition that sources the
-// emailaddress claim from src; NameID keeps Entra's default (the UPN).
-func mappingDefinition(src domain.ClaimSource) string {
-	type claim struct {
-		Source        string `json:"Source"`
-		ID            string `json:"ID"`
-		SamlClaimType string `json:"SamlClaimType"`
-	}
-	def := map[string]any{"ClaimsMappingPolicy": map[string]any{
-		"Version": 1, "IncludeBasicClaimSet": "true",
-		"ClaimsSchema": []claim{
-			{Source: "user", ID: string(src), SamlClaimType: domain.EmailClaimType},
-			{Source: "user", ID: string(domain.ClaimFromUPN), SamlClaimType: domain.NameIDClaimType},
-		},
-	}}
-	b, _ := json.Marshal(def)
-	return string(b)
-}
-
-// definitionSource reads the emailaddress claim's source from a claims
-// mapping policy definition ("" when it does not map the claim).
-func definitionSource(defs []string) domain.ClaimSource {
-	for _, def := range defs {
-		var p struct {
-			ClaimsMappingPolicy struct {
-				ClaimsSchema []struct {
-					Source        string `json:"Source"`
-					ID            string `json:"ID"`
-					SamlClaimType string `json:"SamlClaimType"`
-				} `json:"ClaimsSchema"`
-			} `json:"ClaimsMappingPolicy"`
-		}
-		if json.Unmarshal([]byte(def), &p) != nil {
-			continue
-		}
-		for _, c := range p.ClaimsMappingPolicy.ClaimsSchema {
-			if strings.EqualFold(c.SamlClaimType, domain.EmailClaimType) && strings.EqualFold(c.Source, "user") {
-				return domain.ClaimSource(strings.ToLower(c.ID))
-			}
-		}
-	}
-	return ""
-}
 
 // EmailClaim implements domain.AppDirectory: an attached claims mapping
 // policy wins; else the beta custom claims policy; else Entra's default
@@ -72,7 +27,7 @@ func (c *Client) EmailClaim(ctx context.Context, spID string) (domain.EmailClaim
 	}
 	for _, p := range attached.GetValue() {
 		st := domain.EmailClaimState{
-			ClaimConfig: domain.ClaimConfig{Source: definitionSource(p.GetDefinition()), Origin: domain.ClaimOriginMappingPolicy},
+			ClaimConfig: domain.ClaimConfig{Source: claimsdoc.MappingSource(p.GetDefinition()), Origin: domain.ClaimOriginMappingPolicy},
 			PolicyID:    deref(p.GetId()), PolicyName: deref(p.GetDisplayName()),
 		}
 		return st, nil
@@ -107,33 +62,7 @@ func (c *Client) customClaimsPolicySource(ctx context.Context, spID string) (dom
 		return "", mapError(err, "read the custom claims policy of service principal "+spID, "Policy.Read.All")
 	}
 	b, _ := raw.([]byte)
-	var cp struct {
-		Claims []struct {
-			Name           string `json:"name"`
-			Namespace      string `json:"namespace"`
-			Configurations []struct {
-				Attribute *struct {
-					ID     string `json:"id"`
-					Source string `json:"source"`
-				} `json:"attribute"`
-			} `json:"configurations"`
-		} `json:"claims"`
-	}
-	if len(b) == 0 || json.Unmarshal(b, &cp) != nil {
-		return "", nil
-	}
-	for _, cl := range cp.Claims {
-		full := strings.TrimRight(cl.Namespace, "/") + "/" + cl.Name
-		if !strings.EqualFold(full, domain.EmailClaimType) && !(cl.Namespace == "" && strings.EqualFold(cl.Name, "emailaddress")) {
-			continue
-		}
-		for _, cfg := range cl.Configurations {
-			if cfg.Attribute != nil && strings.EqualFold(cfg.Attribute.Source, "user") {
-				return domain.ClaimSource(strings.ToLower(cfg.Attribute.ID)), nil
-			}
-		}
-	}
-	return "", nil
+	return claimsdoc.CustomPolicySource(b), nil
 }
 
 // SetEmailClaim implements domain.AppDirectory: reuse (or create) the
@@ -146,7 +75,7 @@ func (c *Client) SetEmailClaim(ctx context.Context, spID string, src domain.Clai
 		return want, mapError(err, "list the claims mapping policies of service principal "+spID, "Policy.Read.All and "+permRead)
 	}
 	for _, p := range attached.GetValue() {
-		if deref(p.GetDisplayName()) == name && definitionSource(p.GetDefinition()) == src {
+		if deref(p.GetDisplayName()) == name && claimsdoc.MappingSource(p.GetDefinition()) == src {
 			want.PolicyID = deref(p.GetId())
 			if len(attached.GetValue()) == 1 {
 				return want, nil
@@ -193,7 +122,7 @@ func (c *Client) ensurePolicy(ctx context.Context, src domain.ClaimSource, name 
 	})
 	for err == nil {
 		for _, p := range page.GetValue() {
-			if deref(p.GetDisplayName()) == name && definitionSource(p.GetDefinition()) == src {
+			if deref(p.GetDisplayName()) == name && claimsdoc.MappingSource(p.GetDefinition()) == src {
 				return deref(p.GetId()), nil
 			}
 		}
@@ -208,7 +137,7 @@ func (c *Client) ensurePolicy(ctx context.Context, src domain.ClaimSource, name 
 	}
 	p := models.NewClaimsMappingPolicy()
 	p.SetDisplayName(&name)
-	p.SetDefinition([]string{mappingDefinition(src)})
+	p.SetDefinition([]string{claimsdoc.MappingDefinition(src)})
 	p.SetIsOrganizationDefault(ptr(false))
 	created, err := b.Post(ctx, p, nil)
 	if err != nil {

@@ -25,21 +25,6 @@ func (staticCred) GetToken(context.Context, policy.TokenRequestOptions) (azcore.
 	return azcore.AccessToken{Token: "test-token", ExpiresOn: time.Now().Add(time.Hour)}, nil
 }
 
-func TestClaimsDefinitionRoundTrip(t *testing.T) {
-	for _, src := range []domain.ClaimSource{domain.ClaimFromUPN, domain.ClaimFromMail} {
-		def := mappingDefinition(src)
-		if got := definitionSource([]string{def}); got != src {
-			t.Errorf("definition for %s reads back as %q: %s", src, got, def)
-		}
-		if !strings.Contains(def, `"Version":1`) || !strings.Contains(def, `"IncludeBasicClaimSet":"true"`) {
-			t.Errorf("definition keys must be exact: %s", def)
-		}
-	}
-	if got := definitionSource([]string{"not json", `{"ClaimsMappingPolicy":{"ClaimsSchema":[]}}`}); got != "" {
-		t.Errorf("no emailaddress mapping read as %q", got)
-	}
-}
-
 func TestIdentifierURIRefusalRecognised(t *testing.T) {
 	for _, tc := range []struct {
 		f    graphFailure

@@ -9,22 +9,32 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 )
 
-// AppServicePrincipal finds the Aircall app's service principal: by appId
-// when Options.AppID is set, else by domain.ManagedTag, else by display
-// name. The answer is kept for the Client's lifetime.
+// AppServicePrincipal finds the Aircall app's service principal (see
+// FindAppServicePrincipal); the answer is kept for the Client's lifetime.
 func (c *Client) AppServicePrincipal(ctx context.Context) (string, error) {
 	c.spMu.Lock()
 	defer c.spMu.Unlock()
 	if c.spID != "" {
 		return c.spID, nil
 	}
+	id, err := c.FindAppServicePrincipal(ctx)
+	if err == nil {
+		c.spID = id
+	}
+	return id, err
+}
+
+// FindAppServicePrincipal asks Graph for the Aircall app's service
+// principal id: by appId when Options.AppID is set, else by
+// domain.ManagedTag, else by display name; ENOTFOUND when none matches.
+func (c *Client) FindAppServicePrincipal(ctx context.Context) (string, error) {
 	var filters []string
 	if c.o.AppID != "" {
-		filters = append(filters, "appId eq "+odataString(c.o.AppID))
+		filters = append(filters, "appId eq "+ODataString(c.o.AppID))
 	}
-	filters = append(filters, "tags/any(t:t eq "+odataString(domain.ManagedTag)+")")
+	filters = append(filters, "tags/any(t:t eq "+ODataString(domain.ManagedTag)+")")
 	if c.o.DisplayName != "" {
-		filters = append(filters, "displayName eq "+odataString(c.o.DisplayName))
+		filters = append(filters, "displayName eq "+ODataString(c.o.DisplayName))
 	}
 	for _, f := range filters {
 		v := url.Values{}
@@ -45,8 +55,7 @@ func (c *Client) AppServicePrincipal(ctx context.Context) (string, error) {
 			return "", err
 		}
 		if len(ids) > 0 {
-			c.spID = ids[0]
-			return c.spID, nil
+			return ids[0], nil
 		}
 	}
 	return "", domain.Errorf(domain.ENOTFOUND, "the Aircall enterprise app was not found in the tenant: run provision first, or set APP_ID")

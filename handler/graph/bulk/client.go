@@ -334,7 +334,7 @@ func graphError(status int, body []byte, path string) error {
 	case status == http.StatusNotFound:
 		return domain.Errorf(domain.ENOTFOUND, "%s", msg)
 	case status == http.StatusForbidden:
-		return domain.Errorf(domain.EFORBIDDEN, "%s — grant the app's identity User.Read.All, GroupMember.Read.All and Application.Read.All", msg)
+		return domain.Errorf(domain.EFORBIDDEN, "%s — grant the app's identity User.Read.All, GroupMember.Read.All and Application.Read.All (and Policy.Read.All to read the claim configuration)", msg)
 	case status == http.StatusUnauthorized:
 		return domain.Errorf(domain.EUPSTREAM, "%s — the managed identity's token was refused", msg)
 	case status == http.StatusTooManyRequests || status >= 500:
@@ -344,8 +344,46 @@ func graphError(status int, body []byte, path string) error {
 	}
 }
 
-// odataString quotes s as an OData string literal.
-func odataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// ODataString quotes s as an OData string literal.
+func ODataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// maxGetBody caps the answer Get reads.
+const maxGetBody = 8 << 20
+
+// Get GETs link (a path on the base, or a next link on the same host)
+// through the same pipeline as the pages (token, retries honouring
+// Retry-After) and decodes the whole JSON answer into out: for the small
+// point reads of a diagnosis, not for collections that may be large.
+func (c *Client) Get(ctx context.Context, link string, out any) error {
+	target, err := c.resolve(link)
+	if err != nil {
+		return err
+	}
+	req, err := runtime.NewRequest(ctx, http.MethodGet, target)
+	if err != nil {
+		return domain.Wrap(domain.EINTERNAL, err, "graph: build the request")
+	}
+	req.Raw().Header.Set("Accept", "application/json")
+	resp, err := c.pl.Do(req)
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return domain.Wrap(domain.EUNAVAILABLE, err, "graph: request cancelled or timed out")
+		}
+		return domain.Wrap(domain.EUNAVAILABLE, err, "graph: Graph unreachable after retries")
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxGetBody))
+	if err != nil {
+		return domain.Wrap(domain.EUNAVAILABLE, err, "graph: reading the answer from %s", req.Raw().URL.Path)
+	}
+	if resp.StatusCode/100 != 2 {
+		return graphError(resp.StatusCode, body, req.Raw().URL.Path)
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return domain.Wrap(domain.EUPSTREAM, err, "graph: %s answered with unexpected JSON", req.Raw().URL.Path)
+	}
+	return nil
+}
 
 // PageInfo is domain.PageInfo (kept short in this package).
 type PageInfo = domain.PageInfo

@@ -52,10 +52,10 @@ func eachUser(fn func(*domain.User) error, skip func(*wireUser) bool) func(*json
 func rangeFilter(r domain.UserRange) string {
 	var parts []string
 	if r.After != "" {
-		parts = append(parts, "userPrincipalName ge "+odataString(r.After))
+		parts = append(parts, "userPrincipalName ge "+ODataString(r.After))
 	}
 	if r.Upto != "" {
-		parts = append(parts, "userPrincipalName le "+odataString(r.Upto))
+		parts = append(parts, "userPrincipalName le "+ODataString(r.Upto))
 	}
 	return strings.Join(parts, " and ")
 }

@@ -252,6 +252,12 @@ class AmqpServer {
     } else {
       d.update(true, rheaMessage.rejected({ error: { condition: LOCK_LOST, description: 'The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.' } }).described());
     }
+    // A sender forgets a delivery once it has settled it (AMQP 1.0, 2.6.12),
+    // and a receiver in settle mode "second" (azservicebus PeekLock) does
+    // not answer that settlement. rhea frees a delivery only when both sides
+    // settled, so without this the session's delivery buffer (2,048) fills
+    // and the receiver gets nothing more after about 2,000 messages.
+    d.remote_settled = true;
   }
 
   releaseLink(link) {

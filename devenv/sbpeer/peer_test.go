@@ -267,3 +267,37 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// TestVolumeOneReceiver: one PeekLock receiver reads and completes 5,000
+// messages. The peer must forget each delivery it settled (AMQP: the sender
+// forgets a delivery once it settles it, and a receiver in settle mode
+// "second" does not answer that), or its session's delivery buffer (2,048
+// in rhea) fills and delivery stops after about 2,000 messages.
+func TestVolumeOneReceiver(t *testing.T) {
+	c := ctx(t, 3*time.Minute)
+	p := devtest.SharedPeer(t)
+	q := p.NewQueue(t, devtest.QueueOptions{})
+	s := sender(t, p.Client(t), q)
+	const n = 5000
+	for i := 0; i < n; {
+		batch, err := s.NewMessageBatch(c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for ; i < n; i++ {
+			if err := batch.AddMessage(msg(fmt.Sprintf("v-%d", i), `{"n":1}`), nil); err != nil {
+				break
+			}
+		}
+		if err := s.SendMessageBatch(c, batch, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := p.ReceiveAll(t, q, 2*time.Second)
+	if len(got) != n {
+		t.Fatalf("one receiver read %d of %d messages (peer: %s)", len(got), n, p.Queue(t, q))
+	}
+	if info := p.Queue(t, q); info.Stats.Completed != n || info.Counts.Active != 0 || info.Counts.Locked != 0 {
+		t.Fatalf("peer counts after reading everything: %s", info)
+	}
+}

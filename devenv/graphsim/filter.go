@@ -411,3 +411,25 @@ func isRangeOnly(n *node) bool {
 	}
 	return false
 }
+
+// eqKeys reports whether n only ORs equality tests on userPrincipalName or
+// mail against strings (the one-user lookup), and returns the values.
+func eqKeys(n *node) (upns, mails []string, ok bool) {
+	switch n.op {
+	case "or":
+		u1, m1, ok1 := eqKeys(n.left)
+		u2, m2, ok2 := eqKeys(n.right)
+		return append(u1, u2...), append(m1, m2...), ok1 && ok2
+	case "eq":
+		if n.val.kind != "string" {
+			return nil, nil, false
+		}
+		switch {
+		case strings.EqualFold(n.prop, "userPrincipalName"):
+			return []string{n.val.s}, nil, true
+		case strings.EqualFold(n.prop, "mail"):
+			return nil, []string{n.val.s}, true
+		}
+	}
+	return nil, nil, false
+}

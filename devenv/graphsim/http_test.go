@@ -749,3 +749,57 @@ func TestExpandMemberOf(t *testing.T) {
 		t.Errorf("$expand=manager: %d %s, want 400", r.status, r.raw)
 	}
 }
+
+// TestLookupByUPNOrMail: the one-user lookup ("userPrincipalName eq … or
+// mail eq …") is answered from indexes and stays right as users change:
+// a changed mail, a deleted user, two users sharing a mail (served in UPN
+// order), an unknown address.
+func TestLookupByUPNOrMail(t *testing.T) {
+	srv := startSim(t, graphsim.Options{Seed: 8, Users: 500, Mix: graphsim.Mix{UPNMismatch: 0.3}})
+	ten := srv.Tenant()
+	ids := func(key string) []string {
+		t.Helper()
+		q := url.Values{}
+		q.Set("$filter", "userPrincipalName eq '"+key+"' or mail eq '"+key+"'")
+		q.Set("$select", "id")
+		r := call(t, srv, "GET", "/v1.0/users?"+q.Encode(), nil, nil)
+		if r.status != 200 {
+			t.Fatalf("lookup %s: %d %s", key, r.status, r.raw)
+		}
+		var out []string
+		for _, v := range r.values() {
+			out = append(out, v["id"].(string))
+		}
+		return out
+	}
+	a, b := ten.Truth(10).User, ten.Truth(20).User
+	if got := ids(strings.ToUpper(a.Mail)); len(got) != 1 || got[0] != a.ID {
+		t.Fatalf("by mail, any case: %v, want [%s]", got, a.ID)
+	}
+	if got := ids(a.UserPrincipalName); len(got) != 1 || got[0] != a.ID {
+		t.Fatalf("by UPN: %v, want [%s]", got, a.ID)
+	}
+	oldMail := a.Mail
+	if err := ten.UpdateUser(a.ID, func(u *graphsim.User) { u.Mail = "renamed@contoso.com" }); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(oldMail); len(got) != 0 && oldMail != a.UserPrincipalName {
+		t.Errorf("old mail still finds %v after the change", got)
+	}
+	if got := ids("renamed@contoso.com"); len(got) != 1 || got[0] != a.ID {
+		t.Errorf("new mail: %v, want [%s]", got, a.ID)
+	}
+	twin := ten.AddUser(graphsim.User{UserPrincipalName: "aaa-twin@contoso.com", Mail: b.Mail, DisplayName: "Twin", AccountEnabled: true, UserType: "Member"})
+	if got := ids(b.Mail); len(got) != 2 || got[0] != twin.ID || got[1] != b.ID {
+		t.Errorf("two users with mail %s: %v, want [%s %s] (UPN order)", b.Mail, got, twin.ID, b.ID)
+	}
+	if err := ten.DeleteUser(b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(b.Mail); len(got) != 1 || got[0] != twin.ID {
+		t.Errorf("after deleting %s: %v, want [%s]", b.ID, got, twin.ID)
+	}
+	if got := ids("nobody@contoso.com"); len(got) != 0 {
+		t.Errorf("unknown address found %v", got)
+	}
+}

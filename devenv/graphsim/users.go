@@ -290,7 +290,21 @@ func listUsers(c *call) *graphError {
 	served := 0
 	var last cursor
 	more := false
-	c.t.users.scan(after, lo, hi, func(u *User, key string) bool {
+	scan := c.t.users.scan
+	if f != nil && after.key == "" {
+		// An equality lookup on UPN or mail is answered from the indexes, in
+		// the scan's order; a result longer than a page falls back to the scan.
+		if hits, ok := c.t.users.lookup(f); ok && len(hits) <= q.top {
+			scan = func(_ cursor, _, _ string, fn func(u *User, key string) bool) {
+				for i := range hits {
+					if !fn(&hits[i], hits[i].key()) {
+						return
+					}
+				}
+			}
+		}
+	}
+	scan(after, lo, hi, func(u *User, key string) bool {
 		if !match(u) {
 			return true
 		}

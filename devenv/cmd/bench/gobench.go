@@ -19,6 +19,7 @@ var goBenchmarks = []struct {
 	env                         []string
 	quickEnv                    []string
 }{
+	{"scan-cpu-100k", "./handler/graph/bulk", "^BenchmarkScanRatios$", "1x", []string{"BENCH_USERS=100000"}, []string{"BENCH_USERS=20000"}},
 	{"scan-cpu", "./handler/graph/bulk", "^BenchmarkScanRatios$", "1x", []string{"BENCH_USERS=1000000"}, []string{"BENCH_USERS=100000"}},
 	{"scan-rss", "./handler/audit", "^BenchmarkScanRSS$", "1x", []string{"BENCH_RSS_SIZES=100000,1000000"}, []string{"BENCH_RSS_SIZES=20000,100000"}},
 	{"scan-wall", "./handler/audit", "^BenchmarkScanFullWallTime$", "1x", []string{"BENCH_PAGE_LATENCY=200ms"}, []string{"BENCH_PAGE_LATENCY=50ms"}},
@@ -48,6 +49,12 @@ func runGoBench(pkg, bench, benchtime string, env []string) ([]Row, error) {
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("go test -bench %s %s: %v\n%s", bench, pkg, err, tail(out.String(), 2000))
 	}
+	label := ""
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "BENCH_USERS="); ok {
+			label = " (" + v + " users)"
+		}
+	}
 	var rows []Row
 	sc := bufio.NewScanner(&out)
 	for sc.Scan() {
@@ -61,7 +68,7 @@ func runGoBench(pkg, bench, benchtime string, env []string) ([]Row, error) {
 			if err != nil {
 				continue
 			}
-			rows = append(rows, Row{What: strings.TrimSuffix(f[0], "-2") + " " + f[i+1], Figure: strconv.FormatFloat(v, 'g', 4, 64),
+			rows = append(rows, Row{What: strings.TrimSuffix(f[0], "-2") + label + " " + f[i+1], Figure: strconv.FormatFloat(v, 'g', 4, 64),
 				Baseline: "same run (see the benchmark's doc comment)", Target: targetFor(f[i+1]), Verdict: verdictFor(f[i+1], v)})
 		}
 	}

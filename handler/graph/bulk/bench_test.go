@@ -1,12 +1,15 @@
 package bulk_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -31,9 +34,9 @@ import (
 )
 
 // The scan benchmarks read N users (BENCH_USERS, default 100,000) served in
-// 999-user pages by an in-process server that replays pre-rendered Graph
-// pages (its own CPU is a few percent of the cheapest client's), with three
-// clients:
+// 999-user pages by a server in its own process (this test binary re-run as
+// TestReplayServer) that replays pre-rendered Graph pages, so the client
+// process's CPU is the client's alone, with three clients:
 //
 //	pager  this package (azcore pipeline: bearer token, retry; streaming decode)
 //	plain  net/http + encoding/json streaming decode, no pipeline: the baseline
@@ -94,6 +97,49 @@ func newReplay(tb testing.TB, n int) *replay {
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	tb.Cleanup(r.srv.Close)
 	return r
+}
+
+// replayURL starts the replay server for n users in a child process (this
+// test binary running TestReplayServer) and returns its URL; the child
+// stops when the benchmark ends.
+func replayURL(tb testing.TB, n int) string {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestReplayServer$")
+	cmd.Env = append(os.Environ(), "BULK_REPLAY_USERS="+strconv.Itoa(n))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if u, ok := strings.CutPrefix(sc.Text(), "REPLAY-URL "); ok {
+			go func() { _, _ = io.Copy(io.Discard, stdout) }()
+			return u
+		}
+	}
+	tb.Fatalf("the replay server printed no URL: %v", sc.Err())
+	return ""
+}
+
+// TestReplayServer is the replay server's process for the scan benchmarks:
+// skipped unless BULK_REPLAY_USERS is set; serves until its stdin closes.
+func TestReplayServer(t *testing.T) {
+	n, err := strconv.Atoi(os.Getenv("BULK_REPLAY_USERS"))
+	if err != nil || n <= 0 {
+		t.Skip("the scan benchmarks' server process")
+	}
+	r := newReplay(t, n)
+	fmt.Println("REPLAY-URL " + r.srv.URL)
+	_, _ = io.Copy(io.Discard, os.Stdin)
 }
 
 func (r *replay) serve(w http.ResponseWriter, req *http.Request) {
@@ -285,11 +331,11 @@ func measure(tb testing.TB, scan scanner, want int) (time.Duration, uint64) {
 
 func BenchmarkScan(b *testing.B) {
 	n := benchUsers()
-	r := newReplay(b, n)
+	url := replayURL(b, n)
 	for _, v := range []struct {
 		name string
 		scan scanner
-	}{{"pager", pagerScan(b, r.srv.URL)}, {"plain", plainScan(r.srv.URL)}, {"sdk", sdkScan(b, r.srv.URL)}} {
+	}{{"pager", pagerScan(b, url)}, {"plain", plainScan(url)}, {"sdk", sdkScan(b, url)}} {
 		b.Run(v.name, func(b *testing.B) {
 			var cpu time.Duration
 			var allocs uint64
@@ -309,8 +355,8 @@ func BenchmarkScan(b *testing.B) {
 // sdk/pager ≥ 10.
 func BenchmarkScanRatios(b *testing.B) {
 	n := benchUsers()
-	r := newReplay(b, n)
-	scans := []scanner{pagerScan(b, r.srv.URL), plainScan(r.srv.URL), sdkScan(b, r.srv.URL)}
+	url := replayURL(b, n)
+	scans := []scanner{pagerScan(b, url), plainScan(url), sdkScan(b, url)}
 	for _, s := range scans { // warm connections and caches
 		measure(b, s, n)
 	}

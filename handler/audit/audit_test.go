@@ -260,8 +260,8 @@ func TestKilledMidScanResumes(t *testing.T) {
 	if got := f.sink.take(t); len(got) != 0 || !rep.Complete {
 		t.Errorf("a full rerun after the resumed run published %d event(s), want 0", len(got))
 	}
-	if keys := f.store.Keys(); len(keys) != 1 || !strings.HasSuffix(keys[0], "/known") {
-		t.Errorf("after the run the store holds %q; want only the open findings (run checkpoint and segments dropped)", keys)
+	if keys := f.store.Keys(); len(keys) != 2 || keys[0] != "audit/access" || keys[1] != "audit/known" {
+		t.Errorf("after the run the store holds %q; want only the assignment set and the open findings (run checkpoint and segments dropped)", keys)
 	}
 }
 
@@ -283,12 +283,19 @@ func TestTimeBudgetStopsAndNextContinues(t *testing.T) {
 		if rep.Complete {
 			break
 		}
+		if invocations == 1 {
+			sim.Tenant().ResetStats()
+		}
 		if invocations > 20 {
 			t.Fatal("the run never completed")
 		}
 	}
 	if invocations < 2 {
 		t.Fatalf("the run fitted one invocation; make the budget smaller")
+	}
+	// Later invocations of the run reuse the assignment set the first read.
+	if n := sim.Tenant().Stats().Requests["GET /v1.0/groups/{id}/members"]; n != 0 {
+		t.Errorf("invocations 2..%d read group members %d time(s), want 0", invocations, n)
 	}
 	diff(t, "events over budgeted invocations", f.sink.take(t), want)
 }
@@ -360,4 +367,46 @@ func sortStrings(s []string) []string {
 	out := append([]string(nil), s...)
 	sort.Strings(out)
 	return out
+}
+
+// TestDeltaUsesTheSavedAssignmentSet: a delta run takes who is assigned
+// from the set the last full scan saved (no group member is read again), so
+// it never claims "not assigned" from a possibly stale set, keeps that
+// finding where it was already open, and a later full scan republishes
+// nothing that was open all along.
+func TestDeltaUsesTheSavedAssignmentSet(t *testing.T) {
+	sim := startSim(t, 23, 3000, problemMix)
+	f := newFixture(t, sim, domain.ScopeAll)
+	f.run(t, audit.Request{})
+	f.sink.take(t)
+
+	// An unassigned user without other problems (a not-assigned finding is
+	// open for them) gets a new display name; another gets a mail that
+	// differs from their UPN.
+	var unassigned []graphsim.Truth
+	sim.Tenant().EachTruth(func(tr graphsim.Truth) bool {
+		if tr.Problems == 0 && tr.Access == graphsim.AccessNone {
+			unassigned = append(unassigned, tr)
+		}
+		return len(unassigned) < 2
+	})
+	tn := sim.Tenant()
+	must(t, tn.UpdateUser(unassigned[0].User.ID, func(u *graphsim.User) { u.DisplayName += " (moved)" }))
+	must(t, tn.UpdateUser(unassigned[1].User.ID, func(u *graphsim.User) { u.Mail = "other.person@contoso.fr" }))
+	tn.ResetStats()
+
+	rep := f.run(t, audit.Request{})
+	if rep.Mode != audit.ModeDelta {
+		t.Fatalf("mode %s, want delta", rep.Mode)
+	}
+	if n := tn.Stats().Requests["GET /v1.0/groups/{id}/members"] + tn.Stats().Requests["GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo"]; n != 0 {
+		t.Errorf("the delta run read assignments or group members %d time(s), want 0 (the saved set)", n)
+	}
+	diff(t, "delta events", f.sink.take(t), []string{"user.upn-mismatch " + unassigned[1].User.UserPrincipalName})
+
+	// The not-assigned findings stayed open: a full scan publishes nothing.
+	f.run(t, audit.Request{Full: true})
+	if got := f.sink.take(t); len(got) != 0 {
+		t.Errorf("the full scan after the delta republished %v", got)
+	}
 }

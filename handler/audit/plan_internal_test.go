@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"testing"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
@@ -107,6 +108,29 @@ func TestKnownStateMarshal(t *testing.T) {
 		got, err := decodeSet(back.Findings)
 		if err != nil || !maps.Equal(got, k.findings) || back.LastRunID != "r1" || back.DeltaLink != k.DeltaLink {
 			t.Fatalf("%d findings: read back %d, %v (run %q)", n, len(got), err, back.LastRunID)
+		}
+	}
+}
+
+// TestAccessRoundTrip: the saved assignment set reads back as written, and
+// anything else is refused.
+func TestAccessRoundTrip(t *testing.T) {
+	a := &access{known: true, groups: 2, runID: "20261128T020000Z-full", direct: []uint64{1, 5, 1 << 60}, group: []uint64{7}}
+	got, err := decodeAccess(a.encode())
+	if err != nil || !got.known || got.groups != 2 || got.runID != a.runID || !got.saved ||
+		!slices.Equal(got.direct, a.direct) || !slices.Equal(got.group, a.group) {
+		t.Fatalf("round trip: %+v, %v", got, err)
+	}
+	if got.kind("x") != domain.AssignmentUnknown {
+		t.Errorf("a user absent from a saved set is %q, want unknown", got.kind("x"))
+	}
+	empty, err := decodeAccess((&access{}).encode())
+	if err != nil || empty.known || len(empty.direct)+len(empty.group) != 0 {
+		t.Fatalf("empty set: %+v, %v", empty, err)
+	}
+	for _, bad := range [][]byte{nil, []byte("ACC1xxxxxxxxxxxxx"), a.encode()[:20], append(a.encode(), 1)} {
+		if _, err := decodeAccess(bad); err == nil {
+			t.Errorf("accepted a corrupt set %q", bad)
 		}
 	}
 }

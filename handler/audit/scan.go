@@ -70,7 +70,7 @@ func (s *scanner) prepare(ctx context.Context) error {
 			return fmt.Errorf("audit: read the app's email claim configuration: %w", err)
 		}
 	}
-	acc, err := s.j.loadAccess(ctx, s.j.workers())
+	acc, err := s.j.accessFor(ctx, s.st, s.dry)
 	if err != nil {
 		return fmt.Errorf("audit: read who is assigned to the Aircall app: %w", err)
 	}
@@ -78,7 +78,8 @@ func (s *scanner) prepare(ctx context.Context) error {
 	if !acc.known {
 		s.note("the Aircall app was not found: assignment was not checked")
 	}
-	s.log.Info("audit: scope read", "directUsers", len(acc.direct), "groups", acc.groups, "groupMembers", len(acc.group), "claimSource", s.claim)
+	s.log.Info("audit: scope read", "directUsers", len(acc.direct), "groups", acc.groups, "groupMembers", len(acc.group),
+		"fromLastFullScan", acc.saved, "claimSource", s.claim)
 	s.startSaver()
 	return s.appChecks(ctx)
 }
@@ -154,6 +155,20 @@ func (s *scanner) check(u *domain.User, out *[]domain.Finding) bool {
 	kind := s.acc.kind(u.ID)
 	if s.st.Scope == domain.ScopeAssigned && kind != domain.AssignmentDirect && kind != domain.AssignmentGroup {
 		return false
+	}
+	if kind == domain.AssignmentUnknown && s.acc.saved && s.acc.known {
+		// Not in the set the last full scan saved: "not assigned" then is
+		// kept only if it was already open (the user may have been assigned
+		// since; the next full scan knows), never newly claimed.
+		for _, f := range rules.Evaluate(*u, rules.Context{Assignment: domain.AssignmentNone, ClaimSource: s.claim, Now: s.observed}) {
+			if f.Kind == domain.FindingUserNotAssigned {
+				if _, open := s.known[findingKey(f)]; !open {
+					continue
+				}
+			}
+			*out = append(*out, f)
+		}
+		return true
 	}
 	*out = append(*out, rules.Evaluate(*u, rules.Context{Assignment: kind, ClaimSource: s.claim, Now: s.observed})...)
 	return true
@@ -569,15 +584,7 @@ func (s *scanner) saveNow(ctx context.Context) error {
 // saveSegment writes segment n of the run's seen records. A segment left by
 // an invocation that died before its checkpoint counted it is replaced.
 func (s *scanner) saveSegment(ctx context.Context, runID string, n int, data []byte) error {
-	key := s.j.key(seenSegmentKey(runID, n))
-	_, err := s.j.Checkpoints.Save(ctx, key, data, "")
-	if domain.IsCode(err, domain.ECONFLICT) {
-		var etag string
-		if _, etag, err = s.j.Checkpoints.Load(ctx, key); err == nil {
-			_, err = s.j.Checkpoints.Save(ctx, key, data, etag)
-		}
-	}
-	if err != nil {
+	if err := s.j.saveBlob(ctx, seenSegmentKey(runID, n), data); err != nil {
 		return fmt.Errorf("audit: save segment %d of the run's findings: %w", n, err)
 	}
 	return nil

@@ -2,6 +2,8 @@ package audit
 
 import (
 	"context"
+	"encoding/binary"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +21,66 @@ type access struct {
 	direct []uint64
 	group  []uint64
 	groups int
+	// saved is set when the set was read from the copy the last full scan
+	// saved (delta runs): someone absent from it may have been assigned
+	// since, so "not assigned" is not claimed from it (see kind).
+	saved bool
+	// runID is the run that read the set from Graph.
+	runID string
+}
+
+// accessKey is the checkpoint key of the saved assignment set.
+const accessKey = "access"
+
+// encode writes the set as "ACC2", the run id's length (1 byte) and the
+// run id, a known flag, the group count, the direct count, then the direct
+// and group hashes (8 bytes each).
+func (a *access) encode() []byte {
+	id := a.runID[:min(len(a.runID), 255)]
+	buf := make([]byte, 0, 14+len(id)+8*(len(a.direct)+len(a.group)))
+	buf = append(buf, "ACC2"...)
+	buf = append(buf, byte(len(id)))
+	buf = append(buf, id...)
+	if a.known {
+		buf = append(buf, 1)
+	} else {
+		buf = append(buf, 0)
+	}
+	buf = binary.BigEndian.AppendUint32(buf, uint32(a.groups))
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(a.direct)))
+	for _, h := range a.direct {
+		buf = binary.BigEndian.AppendUint64(buf, h)
+	}
+	for _, h := range a.group {
+		buf = binary.BigEndian.AppendUint64(buf, h)
+	}
+	return buf
+}
+
+func decodeAccess(b []byte) (*access, error) {
+	corrupt := fmt.Errorf("the saved assignment set is corrupt")
+	if len(b) < 5 || string(b[:4]) != "ACC2" {
+		return nil, corrupt
+	}
+	idEnd := 5 + int(b[4])
+	if len(b) < idEnd+9 || (len(b)-idEnd-9)%8 != 0 {
+		return nil, corrupt
+	}
+	a := &access{runID: string(b[5:idEnd]), known: b[idEnd] == 1, groups: int(binary.BigEndian.Uint32(b[idEnd+1:])), saved: true}
+	nd := int(binary.BigEndian.Uint32(b[idEnd+5:]))
+	hs := b[idEnd+9:]
+	if nd > len(hs)/8 {
+		return nil, corrupt
+	}
+	a.direct = make([]uint64, nd)
+	a.group = make([]uint64, len(hs)/8-nd)
+	for i := range a.direct {
+		a.direct[i] = binary.BigEndian.Uint64(hs[8*i:])
+	}
+	for i := range a.group {
+		a.group[i] = binary.BigEndian.Uint64(hs[8*(nd+i):])
+	}
+	return a, nil
 }
 
 // kind returns a user's assignment.
@@ -33,7 +95,61 @@ func (a *access) kind(userID string) domain.AssignmentKind {
 	if _, ok := slices.BinarySearch(a.group, h); ok {
 		return domain.AssignmentGroup
 	}
+	if a.saved {
+		return domain.AssignmentUnknown
+	}
 	return domain.AssignmentNone
+}
+
+// accessFor returns who is assigned for this invocation. A full scan reads
+// it from Graph (appRoleAssignedTo, then every assigned group's direct
+// members) and saves it; a delta run uses the set the last full scan saved,
+// so a nightly delta costs the changed users' pages, not every member of
+// every assigned group again. users/delta reports no assignment or
+// membership change, so such changes are seen by the next full scan either
+// way (at most FullEvery later). Later invocations of a full run reuse the
+// set its first invocation read.
+func (j *Job) accessFor(ctx context.Context, st *runState, dry bool) (*access, error) {
+	data, _, err := j.Checkpoints.Load(ctx, j.key(accessKey))
+	switch {
+	case err == nil:
+		a, derr := decodeAccess(data)
+		switch {
+		case derr != nil:
+			j.log().Warn("audit: the saved assignment set is unreadable; reading it from Graph", "key", j.key(accessKey))
+		case a.runID == st.RunID:
+			// A later invocation of the run that read it: its own snapshot.
+			a.saved = false
+			return a, nil
+		case st.Mode == ModeDelta:
+			return a, nil
+		}
+	case !domain.IsCode(err, domain.ENOTFOUND):
+		return nil, fmt.Errorf("audit: load the saved assignment set: %w", err)
+	}
+	a, err := j.loadAccess(ctx, j.workers())
+	if err != nil || dry {
+		return a, err
+	}
+	a.runID = st.RunID
+	if err := j.saveBlob(ctx, accessKey, a.encode()); err != nil {
+		// Only the next delta run's cost depends on it.
+		j.log().Warn("audit: could not save the assignment set; the next delta run reads it from Graph", "error", err.Error())
+	}
+	return a, nil
+}
+
+// saveBlob writes key unconditionally (create, or replace what is there).
+func (j *Job) saveBlob(ctx context.Context, key string, data []byte) error {
+	key = j.key(key)
+	_, err := j.Checkpoints.Save(ctx, key, data, "")
+	if domain.IsCode(err, domain.ECONFLICT) {
+		var etag string
+		if _, etag, err = j.Checkpoints.Load(ctx, key); err == nil {
+			_, err = j.Checkpoints.Save(ctx, key, data, etag)
+		}
+	}
+	return err
 }
 
 // loadAccess pages the app's assignments and the direct members of each

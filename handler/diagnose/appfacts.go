@@ -6,9 +6,9 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+	"github.com/identity-ops/aircall-entra-sso/handler/swr"
 )
 
 // appFacts are the app-wide facts every diagnosis shares.
@@ -16,64 +16,22 @@ type appFacts struct {
 	claim    domain.ClaimConfig
 	results  []CheckResult
 	findings []domain.Finding
-	at       time.Time
 }
 
-// appFacts returns the app facts. Fresh facts (younger than the TTL) are
-// returned as they are; stale ones are returned too while one background
-// refresh replaces them, so a diagnosis never waits on the app-wide checks
-// except the very first, or after facts go unrefreshed for 10 × TTL.
-// Concurrent callers with nothing usable wait for one load instead of each
-// calling Graph. A failed load is not cached.
+// appFacts returns the app facts, shared by every diagnosis: fresh ones
+// (younger than the TTL) as they are, stale ones while one background
+// refresh replaces them (up to 10 × the TTL), so a diagnosis waits on the
+// app-wide checks only the very first time (package swr).
 func (j *Job) appFacts(ctx context.Context) (*appFacts, error) {
-	ttl := j.AppFactsTTL
-	if ttl <= 0 {
-		ttl = DefaultAppFactsTTL
-	}
-	j.mu.Lock()
-	if f := j.facts; f != nil {
-		age := j.now().Sub(f.at)
-		if age < ttl {
-			j.mu.Unlock()
-			return f, nil
+	j.factsOnce.Do(func() {
+		ttl := j.AppFactsTTL
+		if ttl <= 0 {
+			ttl = DefaultAppFactsTTL
 		}
-		if age < 10*ttl {
-			if !j.refreshing {
-				j.refreshing = true
-				go j.refreshFacts()
-			}
-			j.mu.Unlock()
-			return f, nil
-		}
-	}
-	defer j.mu.Unlock() // one synchronous load at a time
-	if f := j.facts; f != nil && j.now().Sub(f.at) < ttl {
-		return f, nil
-	}
-	f, err := j.loadFacts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	j.facts = f
-	return f, nil
+		j.facts = &swr.Value[*appFacts]{Load: j.loadFacts, TTL: ttl, MaxAge: 10 * ttl, Now: j.now}
+	})
+	return j.facts.Get(ctx)
 }
-
-// refreshFacts reloads the facts in the background; a failure keeps the
-// stale facts (the next caller tries again).
-func (j *Job) refreshFacts() {
-	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
-	defer cancel()
-	f, err := j.loadFacts(ctx)
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.refreshing = false
-	if err == nil {
-		j.facts = f
-	}
-}
-
-// refreshTimeout bounds a background refresh of the app facts.
-const refreshTimeout = 30 * time.Second
 
 // loadFacts reads the claim configuration and runs the app-wide checks,
 // all at once.
@@ -101,7 +59,7 @@ func (j *Job) loadFacts(ctx context.Context) (*appFacts, error) {
 	if err != nil {
 		return nil, wrap(err, "read the Aircall app's emailaddress claim configuration")
 	}
-	f := &appFacts{claim: claim, at: j.now(), results: []CheckResult{}}
+	f := &appFacts{claim: claim, results: []CheckResult{}}
 	for i, n := range names {
 		fs, err := outs[i].fs, outs[i].err
 		switch {

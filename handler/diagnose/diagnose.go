@@ -23,6 +23,7 @@ import (
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/rules"
+	"github.com/identity-ops/aircall-entra-sso/handler/swr"
 )
 
 // AppCheck is an app-wide check (the provision plan's drift check, the
@@ -48,9 +49,8 @@ type Job struct {
 	// AppFactsTTL overrides DefaultAppFactsTTL when positive.
 	AppFactsTTL time.Duration
 
-	mu         sync.Mutex
-	facts      *appFacts
-	refreshing bool
+	factsOnce sync.Once
+	facts     *swr.Value[*appFacts]
 }
 
 // Request asks for one diagnosis.

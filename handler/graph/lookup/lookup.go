@@ -23,6 +23,7 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/graph/bulk"
 	"github.com/identity-ops/aircall-entra-sso/handler/graph/claimsdoc"
+	"github.com/identity-ops/aircall-entra-sso/handler/swr"
 )
 
 // Options configures a Directory.
@@ -47,10 +48,10 @@ type Directory struct {
 	c *bulk.Client
 
 	// App-wide facts, reused for CacheFor and refreshed in the background
-	// after that (see cached).
-	sp       cached[string]
-	assigned cached[map[string]string] // principal id → display name
-	claim    cached[domain.ClaimConfig]
+	// after that (package swr).
+	sp       swr.Value[string]
+	assigned swr.Value[map[string]string] // principal id → display name
+	claim    swr.Value[domain.ClaimConfig]
 }
 
 var _ domain.UserDirectory = (*Directory)(nil)
@@ -73,9 +74,9 @@ func New(o Options) (*Directory, error) {
 	d := &Directory{c: c}
 	// A stale fact is served while it is refreshed, for up to 10 × CacheFor.
 	maxAge := 10 * o.CacheFor
-	d.sp = cached[string]{ttl: o.CacheFor, maxAge: maxAge, load: c.FindAppServicePrincipal}
-	d.assigned = cached[map[string]string]{ttl: o.CacheFor, maxAge: maxAge, load: d.loadAssignments}
-	d.claim = cached[domain.ClaimConfig]{ttl: o.CacheFor, maxAge: maxAge, load: d.loadClaim}
+	d.sp = swr.Value[string]{TTL: o.CacheFor, MaxAge: maxAge, Load: c.FindAppServicePrincipal}
+	d.assigned = swr.Value[map[string]string]{TTL: o.CacheFor, MaxAge: maxAge, Load: d.loadAssignments}
+	d.claim = swr.Value[domain.ClaimConfig]{TTL: o.CacheFor, MaxAge: maxAge, Load: d.loadClaim}
 	return d, nil
 }
 
@@ -98,7 +99,7 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 	}
 	assignedCh := make(chan assignedResult, 1)
 	go func() {
-		m, err := d.assigned.get(ctx)
+		m, err := d.assigned.Get(ctx)
 		assignedCh <- assignedResult{m, err}
 	}()
 
@@ -197,11 +198,11 @@ func groupAssignment(groups []directoryObject, assigned map[string]string) (doma
 // policy when one is attached (it overrides everything), else the custom
 // claims policy the portal edits (beta), else Entra's default (user.mail).
 func (d *Directory) EmailClaim(ctx context.Context) (domain.ClaimConfig, error) {
-	return d.claim.get(ctx)
+	return d.claim.Get(ctx)
 }
 
 func (d *Directory) loadClaim(ctx context.Context) (domain.ClaimConfig, error) {
-	sp, err := d.sp.get(ctx)
+	sp, err := d.sp.Get(ctx)
 	if err != nil {
 		return domain.ClaimConfig{}, err
 	}
@@ -243,7 +244,7 @@ func (j *jsonDoc) UnmarshalJSON(b []byte) error {
 
 // loadAssignments reads the principals (users and groups) assigned to the app.
 func (d *Directory) loadAssignments(ctx context.Context) (map[string]string, error) {
-	sp, err := d.sp.get(ctx)
+	sp, err := d.sp.Get(ctx)
 	if err != nil {
 		return nil, err
 	}

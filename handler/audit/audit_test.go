@@ -155,9 +155,13 @@ func TestExpiredDeltaLinkResyncs(t *testing.T) {
 	f.run(t, audit.Request{})
 	want := f.sink.take(t)
 	sim.Tenant().ExpireDeltaTokens()
+	sim.Tenant().ResetStats()
 	rep := f.run(t, audit.Request{})
 	if !rep.Resynced || rep.Mode != audit.ModeFull || !rep.Complete {
 		t.Fatalf("after 410: resynced=%v mode=%s complete=%v, want a complete full resync", rep.Resynced, rep.Mode, rep.Complete)
+	}
+	if n := sim.Tenant().Stats().Requests["GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo"]; n == 0 {
+		t.Error("the resync used the saved assignment set; a full scan reads who is assigned afresh")
 	}
 	if got := f.sink.take(t); len(got) != 0 {
 		t.Errorf("the resync republished %d events", len(got))

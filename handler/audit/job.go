@@ -21,6 +21,8 @@ package audit
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -298,6 +300,15 @@ func (j *Job) Run(ctx context.Context, req Request) (*Report, error) {
 			return nil, err
 		}
 		s.dropSegments(ctx, old)
+		// A full scan reads who is assigned afresh (the delta used the set
+		// the last full scan saved).
+		acc, err := j.accessFor(ctx, st, s.dry)
+		if err != nil {
+			return nil, fmt.Errorf("audit: read who is assigned to the Aircall app: %w", err)
+		}
+		s.mu.Lock()
+		s.acc = acc
+		s.mu.Unlock()
 		if err := s.appChecks(ctx); err != nil {
 			return nil, err
 		}
@@ -354,7 +365,12 @@ func (j *Job) newRun(ctx context.Context, full bool, known *knownState, start ti
 		st.Mode = ModeDelta
 		st.Delta = known.DeltaLink
 	}
-	st.RunID = start.UTC().Format("20060102T150405Z") + "-" + st.Mode
+	// The time names the run for people; the random suffix keeps two runs
+	// started within a second apart (a delta resynced as a full scan right
+	// after the last full scan): run ids key segments and the assignment set.
+	var suffix [3]byte
+	_, _ = rand.Read(suffix[:])
+	st.RunID = start.UTC().Format("20060102T150405Z") + "-" + st.Mode + "-" + hex.EncodeToString(suffix[:])
 	j.log().Info("audit: run started", "runId", st.RunID, "mode", st.Mode, "scope", st.Scope, "shards", len(st.Ranges))
 	return st, nil
 }

@@ -328,21 +328,32 @@ func graphError(status int, body []byte, path string) error {
 	_ = json.NewDecoder(bytes.NewReader(body)).Decode(&e)
 	msg := fmt.Sprintf("graph bulk: %s answered %d %s: %s", path, status, e.Error.Code, e.Error.Message)
 	code := strings.ToLower(e.Error.Code)
+	cause := &StatusError{Status: status, Code: e.Error.Code}
 	switch {
 	case status == http.StatusGone || code == "syncstatenotfound" || code == "resyncrequired":
 		return domain.Wrap(domain.EUPSTREAM, domain.ErrDeltaExpired, "%s", msg)
 	case status == http.StatusNotFound:
-		return domain.Errorf(domain.ENOTFOUND, "%s", msg)
+		return domain.Wrap(domain.ENOTFOUND, cause, "%s", msg)
 	case status == http.StatusForbidden:
-		return domain.Errorf(domain.EFORBIDDEN, "%s — grant the app's identity User.Read.All, GroupMember.Read.All and Application.Read.All (and Policy.Read.All to read the claim configuration)", msg)
+		return domain.Wrap(domain.EFORBIDDEN, cause, "%s — grant the app's identity User.Read.All, GroupMember.Read.All and Application.Read.All (and Policy.Read.All to read the claim configuration)", msg)
 	case status == http.StatusUnauthorized:
-		return domain.Errorf(domain.EUPSTREAM, "%s — the managed identity's token was refused", msg)
+		return domain.Wrap(domain.EUPSTREAM, cause, "%s — the managed identity's token was refused", msg)
 	case status == http.StatusTooManyRequests || status >= 500:
-		return domain.Errorf(domain.EUNAVAILABLE, "%s (still failing after retries; the next run continues from the checkpoint)", msg)
+		return domain.Wrap(domain.EUNAVAILABLE, cause, "%s (still failing after retries; the next run continues from the checkpoint)", msg)
 	default:
-		return domain.Errorf(domain.EUPSTREAM, "%s", msg)
+		return domain.Wrap(domain.EUPSTREAM, cause, "%s", msg)
 	}
 }
+
+// StatusError is the HTTP status and Graph error code of a failed answer,
+// kept in the chain of the domain error for callers that must tell one
+// refusal from another (errors.As).
+type StatusError struct {
+	Status int
+	Code   string
+}
+
+func (e *StatusError) Error() string { return fmt.Sprintf("HTTP %d %s", e.Status, e.Code) }
 
 // ODataString quotes s as an OData string literal.
 func ODataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

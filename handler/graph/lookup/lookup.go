@@ -12,9 +12,11 @@ package lookup
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -46,6 +48,10 @@ type Options struct {
 // Directory implements domain.UserDirectory over Microsoft Graph.
 type Directory struct {
 	c *bulk.Client
+
+	// noExpand is set once Graph refused $expand=memberOf with the lookup's
+	// filter (400): lookups then page the user's groups separately.
+	noExpand atomic.Bool
 
 	// App-wide facts, reused for CacheFor and refreshed in the background
 	// after that (package swr).
@@ -107,7 +113,10 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 	v := url.Values{}
 	v.Set("$filter", "userPrincipalName eq "+q+" or mail eq "+q)
 	v.Set("$select", bulk.UserSelect)
-	v.Set("$expand", "memberOf($select=id,displayName)")
+	expand := !d.noExpand.Load()
+	if expand {
+		v.Set("$expand", "memberOf($select=id,displayName)")
+	}
 	var page struct {
 		Value []struct {
 			graphUser
@@ -115,6 +124,15 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 		} `json:"value"`
 	}
 	err := d.c.Get(ctx, "/v1.0/users?"+v.Encode(), &page)
+	var se *bulk.StatusError
+	if expand && errors.As(err, &se) && se.Status == http.StatusBadRequest {
+		// Graph refused the expansion with this filter: from now on, ask
+		// for the user alone and page their groups (two round trips).
+		d.noExpand.Store(true)
+		v.Del("$expand")
+		expand = false
+		err = d.c.Get(ctx, "/v1.0/users?"+v.Encode(), &page)
+	}
 	ar := <-assignedCh
 	if err != nil {
 		return domain.User{}, domain.Assignment{}, err
@@ -144,10 +162,11 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 	if a, ok := groupAssignment(found.MemberOf, assigned); ok {
 		return u, a, nil
 	}
-	if len(found.MemberOf) < expandLimit {
+	if expand && len(found.MemberOf) < expandLimit {
 		return u, domain.Assignment{Kind: domain.AssignmentNone}, nil
 	}
-	// The expansion may have been cut at Graph's limit: page the rest.
+	// The expansion may have been cut at Graph's limit (or there was none):
+	// page the groups.
 	next := "/v1.0/users/" + url.PathEscape(u.ID) + "/memberOf?$select=id,displayName&$top=999"
 	for next != "" {
 		var page struct {

@@ -3,7 +3,9 @@ package lookup_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sort"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -158,4 +160,32 @@ func total(m map[string]int) int {
 		n += v
 	}
 	return n
+}
+
+// TestExpandRefusedFallsBack: should Graph refuse $expand=memberOf with the
+// lookup's filter (400), the lookup asks for the user alone and pages their
+// groups, and keeps doing so without trying the expansion again.
+func TestExpandRefusedFallsBack(t *testing.T) {
+	d, srv := simDirectory(t, porttest.StandardDirectorySeed())
+	ten := srv.Tenant()
+	var expanded atomic.Int32
+	ten.FailNext(1, http.StatusBadRequest, func(r *http.Request) bool {
+		if r.URL.Query().Get("$expand") != "" {
+			expanded.Add(1)
+			return true
+		}
+		return false
+	})
+	for i := 0; i < 2; i++ {
+		_, got, err := d.FindUser(context.Background(), "bob@contoso.com")
+		if err != nil || got != (domain.Assignment{Kind: domain.AssignmentGroup, Group: "Aircall users"}) {
+			t.Fatalf("lookup %d after the refusal: %+v, %v; want assigned through Aircall users", i+1, got, err)
+		}
+	}
+	if n := expanded.Load(); n != 1 {
+		t.Errorf("the expansion was tried %d times, want once", n)
+	}
+	if n := ten.Stats().Requests["GET /v1.0/users/{id}/memberOf"]; n != 2 {
+		t.Errorf("memberOf paged %d times, want 2 (once per lookup)", n)
+	}
 }

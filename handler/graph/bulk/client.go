@@ -157,26 +157,14 @@ func (e bodyError) Unwrap() error { return e.err }
 // pageOnce is one attempt of page: it skips the first skip elements and
 // returns how many it handed to onValue.
 func (c *Client) pageOnce(ctx context.Context, target string, hdr http.Header, skip int, onValue func(dec *json.Decoder) error) (PageInfo, int64, int, error) {
-	req, err := runtime.NewRequest(ctx, http.MethodGet, target)
+	resp, path, err := c.send(ctx, target, hdr, true)
 	if err != nil {
-		return PageInfo{}, -1, 0, domain.Wrap(domain.EINTERNAL, err, "graph bulk: build the request")
-	}
-	runtime.SkipBodyDownload(req)
-	req.Raw().Header.Set("Accept", "application/json")
-	for k, vs := range hdr {
-		req.Raw().Header[k] = vs
-	}
-	resp, err := c.pl.Do(req)
-	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return PageInfo{}, -1, 0, domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: request cancelled or timed out")
-		}
-		return PageInfo{}, -1, 0, domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: Graph unreachable after retries")
+		return PageInfo{}, -1, 0, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return PageInfo{}, -1, 0, graphError(resp.StatusCode, body, req.Raw().URL.Path)
+		return PageInfo{}, -1, 0, graphError(resp.StatusCode, body, path)
 	}
 	handed := 0
 	info, count, err := walkPage(json.NewDecoder(readErrors{resp.Body}), func(dec *json.Decoder) error {
@@ -197,9 +185,9 @@ func (c *Client) pageOnce(ctx context.Context, target string, hdr http.Header, s
 		case errors.As(err, &ce):
 			return info, count, handed, ce.err
 		case errors.As(err, &be):
-			return info, count, handed, domain.Wrap(domain.EUNAVAILABLE, be, "graph bulk: the answer from %s broke off", req.Raw().URL.Path)
+			return info, count, handed, domain.Wrap(domain.EUNAVAILABLE, be, "graph bulk: the answer from %s broke off", path)
 		}
-		return info, count, handed, domain.Wrap(domain.EUPSTREAM, err, "graph bulk: %s answered with JSON that is not a Graph page", req.Raw().URL.Path)
+		return info, count, handed, domain.Wrap(domain.EUPSTREAM, err, "graph bulk: %s answered with JSON that is not a Graph page", path)
 	}
 	return info, count, handed, nil
 }
@@ -370,30 +358,47 @@ func (c *Client) Get(ctx context.Context, link string, out any) error {
 	if err != nil {
 		return err
 	}
-	req, err := runtime.NewRequest(ctx, http.MethodGet, target)
+	resp, path, err := c.send(ctx, target, nil, false)
 	if err != nil {
-		return domain.Wrap(domain.EINTERNAL, err, "graph: build the request")
-	}
-	req.Raw().Header.Set("Accept", "application/json")
-	resp, err := c.pl.Do(req)
-	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return domain.Wrap(domain.EUNAVAILABLE, err, "graph: request cancelled or timed out")
-		}
-		return domain.Wrap(domain.EUNAVAILABLE, err, "graph: Graph unreachable after retries")
+		return err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxGetBody))
 	if err != nil {
-		return domain.Wrap(domain.EUNAVAILABLE, err, "graph: reading the answer from %s", req.Raw().URL.Path)
+		return domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: reading the answer from %s", path)
 	}
 	if resp.StatusCode/100 != 2 {
-		return graphError(resp.StatusCode, body, req.Raw().URL.Path)
+		return graphError(resp.StatusCode, body, path)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return domain.Wrap(domain.EUPSTREAM, err, "graph: %s answered with unexpected JSON", req.Raw().URL.Path)
+		return domain.Wrap(domain.EUPSTREAM, err, "graph bulk: %s answered with unexpected JSON", path)
 	}
 	return nil
+}
+
+// send GETs target through the pipeline and returns the answer, whatever
+// its status, with the request's path for messages. stream leaves the body
+// unread for the caller to decode as it arrives.
+func (c *Client) send(ctx context.Context, target string, hdr http.Header, stream bool) (*http.Response, string, error) {
+	req, err := runtime.NewRequest(ctx, http.MethodGet, target)
+	if err != nil {
+		return nil, "", domain.Wrap(domain.EINTERNAL, err, "graph bulk: build the request")
+	}
+	if stream {
+		runtime.SkipBodyDownload(req)
+	}
+	req.Raw().Header.Set("Accept", "application/json")
+	for k, vs := range hdr {
+		req.Raw().Header[k] = vs
+	}
+	resp, err := c.pl.Do(req)
+	if err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return nil, "", domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: request cancelled or timed out")
+		}
+		return nil, "", domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: Graph unreachable after retries")
+	}
+	return resp, req.Raw().URL.Path, nil
 }
 
 // PageInfo is domain.PageInfo (kept short in this package).

@@ -322,17 +322,18 @@ func TestClaimPortalConfigIsRespected(t *testing.T) {
 	}
 }
 
-func TestConcurrentApplyCreatesOneApp(t *testing.T) {
-	ctx := context.Background()
-	job, dir := newJob(t)
+// applyConcurrently runs n applies of job at once and returns how many of
+// them created the app.
+func applyConcurrently(t *testing.T, job *provision.Job, n int) int {
+	t.Helper()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	created := 0
-	for range 20 {
+	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := job.Apply(ctx, provision.Request{})
+			res, err := job.Apply(context.Background(), provision.Request{})
 			if err != nil {
 				t.Errorf("concurrent apply: %v", err)
 				return
@@ -347,6 +348,12 @@ func TestConcurrentApplyCreatesOneApp(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	return created
+}
+
+func TestConcurrentApplyCreatesOneApp(t *testing.T) {
+	job, dir := newJob(t)
+	created := applyConcurrently(t, job, 20)
 	if n := len(dir.Apps()); n != 1 || created != 1 {
 		t.Fatalf("%d apps, %d create steps; want exactly 1", n, created)
 	}

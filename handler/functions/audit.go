@@ -57,12 +57,9 @@ func AuditTimer(a Auditor) funchost.Func {
 // another call continues it), 409 when another audit is running.
 func AuditRun(a Auditor) funchost.Func {
 	return func(ctx context.Context, inv *funchost.Invocation) (*funchost.Response, error) {
-		req := inv.HTTP
-		if req == nil {
-			return nil, domain.Errorf(domain.EINVALID, "the audit-run function needs an HTTP trigger: check functions/audit-run/function.json")
-		}
-		if req.Method != "" && req.Method != http.MethodPost {
-			return nil, domain.Errorf(domain.EINVALID, "use POST /api/audit, got %s", req.Method)
+		req, err := httpRequest(inv, "audit-run", http.MethodPost, "/api/audit")
+		if err != nil {
+			return nil, err
 		}
 		areq, err := DecodeAuditRequest(req.ContentType(), req.Body)
 		if err != nil {

@@ -55,12 +55,9 @@ func MetadataArchive(job MetadataArchiver) funchost.Func {
 // by ?version=.
 func Metadata(v MetadataViewer) funchost.Func {
 	return func(ctx context.Context, inv *funchost.Invocation) (*funchost.Response, error) {
-		req := inv.HTTP
-		if req == nil {
-			return nil, domain.Errorf(domain.EINVALID, "the metadata function needs an HTTP trigger: check functions/metadata/function.json")
-		}
-		if req.Method != "" && !strings.EqualFold(req.Method, http.MethodGet) {
-			return nil, domain.Errorf(domain.EINVALID, "use GET /api/metadata, got %s", req.Method)
+		req, err := httpRequest(inv, "metadata", http.MethodGet, "/api/metadata")
+		if err != nil {
+			return nil, err
 		}
 		version := req.Query["version"]
 		switch f := strings.ToLower(req.Query["format"]); f {

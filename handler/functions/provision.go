@@ -34,12 +34,9 @@ func Provision(p Provisioner) funchost.Func {
 		if log == nil {
 			log = slog.Default()
 		}
-		req := inv.HTTP
-		if req == nil {
-			return nil, domain.Errorf(domain.EINVALID, "the provision function needs an HTTP trigger: check functions/provision/function.json")
-		}
-		if req.Method != "" && req.Method != http.MethodPost {
-			return nil, domain.Errorf(domain.EINVALID, "use POST /api/provision, got %s", req.Method)
+		req, err := httpRequest(inv, "provision", http.MethodPost, "/api/provision")
+		if err != nil {
+			return nil, err
 		}
 		preq, err := DecodeProvisionRequest(req.ContentType(), req.Body)
 		if err != nil {

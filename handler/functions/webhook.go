@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/diagnose"
-	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/funchost"
 	"github.com/identity-ops/aircall-entra-sso/handler/webhook"
 )
@@ -37,12 +36,9 @@ func Webhook(o WebhookOptions) funchost.Func {
 		if log == nil {
 			log = slog.Default()
 		}
-		req := inv.HTTP
-		if req == nil {
-			return nil, domain.Errorf(domain.EINVALID, "the webhook function needs an HTTP trigger: check functions/webhook/function.json")
-		}
-		if req.Method != "" && req.Method != http.MethodPost {
-			return nil, domain.Errorf(domain.EINVALID, "webhooks must be POSTed, got %s", req.Method)
+		req, err := httpRequest(inv, "webhook", http.MethodPost, "/api/webhooks/{source}")
+		if err != nil {
+			return nil, err
 		}
 		src, err := webhook.ParseSource(req.Params["source"])
 		if err != nil {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/archive"
@@ -102,15 +101,12 @@ func describeArchive(r *archive.Result, now time.Time) string {
 // lazyArchive builds the archive job on first use, so start-up does no work
 // for it and a missing optional adapter only fails the functions that need it.
 type lazyArchive struct {
-	a    *app
-	once sync.Once
-	job  *archive.Job
-	err  error
+	a   *app
+	job lazy[*archive.Job]
 }
 
 func (l *lazyArchive) get() (*archive.Job, error) {
-	l.once.Do(func() { l.job, l.err = newArchiveJob(l.a) })
-	return l.job, l.err
+	return l.job.get(func() (*archive.Job, error) { return newArchiveJob(l.a) })
 }
 
 func (l *lazyArchive) Run(ctx context.Context, log *slog.Logger) (*archive.Result, error) {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/audit"
@@ -39,15 +38,12 @@ func wireAudit(a *app) error {
 
 // lazyAudit builds the audit job on first use (no I/O at start-up).
 type lazyAudit struct {
-	a    *app
-	once sync.Once
-	job  *audit.Job
-	err  error
+	a   *app
+	job lazy[*audit.Job]
 }
 
 func (l *lazyAudit) get() (*audit.Job, error) {
-	l.once.Do(func() { l.job, l.err = newAuditJob(l.a) })
-	return l.job, l.err
+	return l.job.get(func() (*audit.Job, error) { return newAuditJob(l.a) })
 }
 
 func (l *lazyAudit) Run(ctx context.Context, req audit.Request) (*audit.Report, error) {

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"sync"
-
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/servicebus"
 )
@@ -16,31 +13,24 @@ func init() {
 	diagnoseDeps.events = (*app).eventSink
 }
 
-var eventSinkState struct {
-	once sync.Once
-	sink *servicebus.Publisher
-	err  error
-}
-
 func (a *app) eventSink() (domain.EventSink, error) {
-	s := &eventSinkState
-	s.once.Do(func() {
+	sink, err := a.shared.events.get(func() (*servicebus.Publisher, error) {
 		store, err := a.blobStore()
 		if err != nil {
-			s.err = err
-			return
+			return nil, err
 		}
-		s.sink, s.err = servicebus.New(servicebus.Options{
+		p, err := servicebus.New(servicebus.Options{
 			ConnectionString: a.cfg.ServiceBusConnectionString,
 			Namespace:        a.cfg.ServiceBusNamespace, Credential: a.cred,
 			Queue: a.cfg.ServiceBusQueue, Outbox: store.Outbox(), Logger: a.log,
 		})
-		if s.err == nil {
-			a.closers = append(a.closers, func(ctx context.Context) error { return s.sink.Close(ctx) })
+		if err == nil {
+			a.closers = append(a.closers, p.Close)
 		}
+		return p, err
 	})
-	if s.err != nil {
-		return nil, s.err
+	if err != nil {
+		return nil, err
 	}
-	return s.sink, nil
+	return sink, nil
 }

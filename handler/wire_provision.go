@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"text/tabwriter"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/archive"
@@ -49,38 +48,27 @@ func wireProvision(a *app) error {
 	return nil
 }
 
-// provisionState builds the provision job once, on first use (no I/O).
-var provisionState struct {
-	once sync.Once
-	job  *provision.Job
-	err  error
-}
-
 // provisionJob returns the app's provision job: the Graph adapter with the
 // app's credential, the blob lease lock, the desired state from the settings.
 func (a *app) provisionJob() (*provision.Job, error) {
-	s := &provisionState
-	s.once.Do(func() {
+	return a.shared.provision.get(func() (*provision.Job, error) {
 		dir, err := graph.New(graph.Options{BaseURL: a.cfg.GraphBaseURL, Credential: a.cred, Log: a.log})
 		if err != nil {
-			s.err = domain.Wrap(domain.EUNAVAILABLE, err, "could not build the Graph adapter: check GRAPH_BASE_URL")
-			return
+			return nil, domain.Wrap(domain.EUNAVAILABLE, err, "could not build the Graph adapter: check GRAPH_BASE_URL")
 		}
 		store, err := a.blobStore()
 		if err != nil {
-			s.err = domain.Wrap(domain.EUNAVAILABLE, err, "could not build the blob store for the provision lock: check BLOB_SERVICE_URL / BLOB_CONNECTION_STRING")
-			return
+			return nil, domain.Wrap(domain.EUNAVAILABLE, err, "could not build the blob store for the provision lock: check BLOB_SERVICE_URL / BLOB_CONNECTION_STRING")
 		}
-		s.job = &provision.Job{
+		return &provision.Job{
 			Directory: dir, Lock: store.Lock(), Tenant: a.cfg.TenantID, LoginAuthority: a.cfg.LoginAuthority,
 			AppID: a.cfg.AppID, Log: a.log,
 			Desired: provision.Desired{
 				DisplayName: a.cfg.AppDisplayName, ClaimSource: a.cfg.ClaimSource, Assign: a.cfg.Assign,
 				CertLifetime: a.cfg.CertLifetime, CertRotateBefore: a.cfg.CertRotateBefore,
 			},
-		}
+		}, nil
 	})
-	return s.job, s.err
 }
 
 // lazyProvision is the function's and the command's provisioner.

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/diagnose"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
@@ -108,18 +107,16 @@ func runDiagnose(ctx context.Context, d functions.Diagnoser, out io.Writer, args
 // work for it and a binary without the directory adapter still serves the
 // other functions.
 type lazyDiagnoser struct {
-	a    *app
-	once sync.Once
-	job  *diagnose.Job
-	err  error
+	a   *app
+	job lazy[*diagnose.Job]
 }
 
 func (l *lazyDiagnoser) Diagnose(ctx context.Context, req diagnose.Request) (*diagnose.Diagnosis, error) {
-	l.once.Do(func() { l.job, l.err = newDiagnoseJob(l.a) })
-	if l.err != nil {
-		return nil, l.err
+	job, err := l.job.get(func() (*diagnose.Job, error) { return newDiagnoseJob(l.a) })
+	if err != nil {
+		return nil, err
 	}
-	return l.job.Diagnose(ctx, req)
+	return job.Diagnose(ctx, req)
 }
 
 func newDiagnoseJob(a *app) (*diagnose.Job, error) {

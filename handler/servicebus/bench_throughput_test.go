@@ -27,7 +27,7 @@ import (
 //	go test ./handler/servicebus -run XXX -bench PublishRate -benchtime 1x
 func BenchmarkPublishRate(b *testing.B) {
 	peer := devtest.SharedPeer(b)
-	const batched, single = 5000, 1000
+	const batched, single = 5000, 5000
 	events := func(from, n int) []domain.Event {
 		var fs []domain.Finding
 		for i := from; i < from+n; i++ {

@@ -351,15 +351,26 @@ func (j *Job) newRun(ctx context.Context, full bool, known *knownState, start ti
 	st := &runState{Version: 1, Scope: j.scope(), StartedAt: start.UTC(), seen: findingSet{}, changed: map[uint64]struct{}{}}
 	if full {
 		st.Mode = ModeFull
-		link, err := j.Directory.LatestDeltaLink(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("audit: take a delta link before the full scan: %w", err)
-		}
-		st.NextDelta = link
+		// The delta link only has to be taken before the first user page is
+		// read: take it while the shards are planned.
+		var (
+			link    string
+			linkErr error
+			done    = make(chan struct{})
+		)
+		go func() {
+			defer close(done)
+			link, linkErr = j.Directory.LatestDeltaLink(ctx)
+		}()
 		ranges, err := j.plan(ctx, j.workers())
+		<-done
+		if linkErr != nil {
+			return nil, fmt.Errorf("audit: take a delta link before the full scan: %w", linkErr)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("audit: plan the full scan's shards: %w", err)
 		}
+		st.NextDelta = link
 		st.Ranges = ranges
 	} else {
 		st.Mode = ModeDelta

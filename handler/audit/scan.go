@@ -57,6 +57,16 @@ type scanner struct {
 func (s *scanner) prepare(ctx context.Context) error {
 	s.observed = s.j.now().UTC()
 	s.claim = domain.ClaimFromMail
+	// Who is assigned and the claim configuration are independent.
+	var (
+		acc    *access
+		accErr error
+		done   = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		acc, accErr = s.j.accessFor(ctx, s.st, s.dry)
+	}()
 	if s.j.Claim != nil {
 		c, err := s.j.Claim(ctx)
 		switch {
@@ -67,12 +77,13 @@ func (s *scanner) prepare(ctx context.Context) error {
 		case domain.IsCode(err, domain.ENOTFOUND):
 			s.note("the Aircall app was not found: the email claim is assumed to come from user.mail (Entra's default)")
 		default:
+			<-done
 			return fmt.Errorf("audit: read the app's email claim configuration: %w", err)
 		}
 	}
-	acc, err := s.j.accessFor(ctx, s.st, s.dry)
-	if err != nil {
-		return fmt.Errorf("audit: read who is assigned to the Aircall app: %w", err)
+	<-done
+	if accErr != nil {
+		return fmt.Errorf("audit: read who is assigned to the Aircall app: %w", accErr)
 	}
 	s.acc = acc
 	if !acc.known {

@@ -55,6 +55,20 @@ func (p pagePos) encode() string {
 	return b64url([]byte(strconv.Itoa(p.explicit) + ":" + strconv.Itoa(p.gen)))
 }
 
+// pagePos reads the $skiptoken of a paged list (the zero position when
+// there is none); a token the simulator did not issue is a 400.
+func (q *query) pagePos() (pagePos, *graphError) {
+	s := q.get("skiptoken")
+	if s == "" {
+		return pagePos{}, nil
+	}
+	p, ok := decodePos(s)
+	if !ok {
+		return pagePos{}, badRequest("Invalid skip token '%s'.", s)
+	}
+	return p, nil
+}
+
 func decodePos(s string) (pagePos, bool) {
 	raw, err := unb64url(s)
 	if err != nil {
@@ -73,13 +87,9 @@ func listAssignments(c *call) *graphError {
 	if e != nil {
 		return e
 	}
-	var pos pagePos
-	if s := q.get("skiptoken"); s != "" {
-		p, ok := decodePos(s)
-		if !ok {
-			return badRequest("Invalid skip token '%s'.", s)
-		}
-		pos = p
+	pos, e := q.pagePos()
+	if e != nil {
+		return e
 	}
 	c.t.mu.Lock()
 	sp := c.t.lookup("servicePrincipals", c.args[0], "")
@@ -204,8 +214,10 @@ func getGroup(c *call) *graphError {
 	if !ok {
 		return notFound(c.args[0])
 	}
-	writeJSON(c.w, 200, map[string]any{"@odata.context": c.ctx("groups/$entity"), "id": g.id, "displayName": g.name,
-		"securityEnabled": true, "mailEnabled": false, "groupTypes": []any{}, "mail": nil})
+	obj := groupObject(g)
+	delete(obj, "@odata.type")
+	obj["@odata.context"], obj["mail"] = c.ctx("groups/$entity"), nil
+	writeJSON(c.w, 200, obj)
 	return nil
 }
 
@@ -220,13 +232,9 @@ func listMembers(c *call) *graphError {
 	if e != nil {
 		return e
 	}
-	var pos pagePos
-	if s := q.get("skiptoken"); s != "" {
-		p, ok := decodePos(s)
-		if !ok {
-			return badRequest("Invalid skip token '%s'.", s)
-		}
-		pos = p
+	pos, e := q.pagePos()
+	if e != nil {
+		return e
 	}
 	c.t.mu.Lock()
 	g, ok := c.t.groups[strings.ToLower(c.args[0])]

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
@@ -14,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/messaging/azservicebus"
 
 	"github.com/identity-ops/aircall-entra-sso/devenv/devtest"
 	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
@@ -206,47 +203,7 @@ func TestAuditSurvivesSIGKILL(t *testing.T) {
 // twice fails the test.
 func receiveAll(t *testing.T, peer *devtest.SBPeer, queue string) []string {
 	t.Helper()
-	client, err := azservicebus.NewClientFromConnectionString(peer.ConnectionString, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close(context.Background())
-	rcv, err := client.NewReceiverForQueue(queue, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rcv.Close(context.Background())
-	seen := map[string]bool{}
-	var out []string
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		msgs, err := rcv.ReceiveMessages(ctx, 500, nil)
-		cancel()
-		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatal(err)
-		}
-		if len(msgs) == 0 {
-			if q := peer.Queue(t, queue); q.Counts.Active+q.Counts.Locked > 0 {
-				continue
-			}
-			sort.Strings(out)
-			return out
-		}
-		for _, m := range msgs {
-			var e domain.Event
-			if err := json.Unmarshal(m.Body, &e); err != nil {
-				t.Fatal(err)
-			}
-			if seen[e.ID] {
-				t.Errorf("event %s (%s %s) received twice", e.ID, e.Type, e.Subject)
-			}
-			seen[e.ID] = true
-			out = append(out, strings.TrimPrefix(strings.TrimSuffix(e.Type, ".v1"), domain.EventTypePrefix)+" "+e.Subject)
-			if err := rcv.CompleteMessage(context.Background(), m, nil); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	return devtest.EventLines(t, peer.ReceiveEvents(t, queue))
 }
 
 // truthEvents derives the user events of scope "assigned" from the

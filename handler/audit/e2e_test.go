@@ -3,9 +3,6 @@ package audit_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -56,59 +53,12 @@ func newRealFixture(t *testing.T, peer *devtest.SBPeer, seed int64, users int) *
 // azservicebus receiver, completes them, and returns their events.
 func receive(t *testing.T, peer *devtest.SBPeer, queue string) []domain.Event {
 	t.Helper()
-	client, err := azservicebus.NewClientFromConnectionString(peer.ConnectionString, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close(context.Background())
-	rcv, err := client.NewReceiverForQueue(queue, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rcv.Close(context.Background())
-	var out []domain.Event
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		msgs, err := rcv.ReceiveMessages(ctx, 500, nil)
-		cancel()
-		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("receive: %v", err)
-		}
-		if len(msgs) == 0 {
-			if q := peer.Queue(t, queue); q.Counts.Active+q.Counts.Locked > 0 {
-				continue // the receiver's credit ran dry before the queue did
-			}
-			return out
-		}
-		for _, m := range msgs {
-			var e domain.Event
-			if err := json.Unmarshal(m.Body, &e); err != nil {
-				t.Fatalf("message %s is not a CloudEvent: %v", m.MessageID, err)
-			}
-			if m.MessageID != e.ID {
-				t.Errorf("MessageID %s differs from the event id %s", m.MessageID, e.ID)
-			}
-			out = append(out, e)
-			if err := rcv.CompleteMessage(context.Background(), m, nil); err != nil {
-				t.Fatalf("complete: %v", err)
-			}
-		}
-	}
+	return peer.ReceiveEvents(t, queue)
 }
 
 func lines(t *testing.T, evs []domain.Event) []string {
 	t.Helper()
-	seen := map[string]bool{}
-	var out []string
-	for _, e := range evs {
-		if seen[e.ID] {
-			t.Errorf("event %s (%s %s) received twice", e.ID, e.Type, e.Subject)
-		}
-		seen[e.ID] = true
-		out = append(out, strings.TrimPrefix(strings.TrimSuffix(e.Type, ".v1"), domain.EventTypePrefix)+" "+e.Subject)
-	}
-	sort.Strings(out)
-	return out
+	return devtest.EventLines(t, evs)
 }
 
 func TestEventsReceivedFromServiceBus(t *testing.T) {

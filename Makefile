@@ -22,7 +22,8 @@ help:
 	@echo "make package     $(DIST)/app.zip for zip deploy"
 	@echo "make deploy      Bicep deployment + zip deploy (needs az login; see README)"
 	@echo "make bench       performance figures with their baselines (bench-results.md)"
-	@echo "make resilience  the long resilience suite"
+	@echo "make resilience  the fuzzing engine on every target, then the long resilience suite"
+	@echo "make fuzz        the fuzzing engine on every target (FUZZTIME=20000x inputs each)"
 	@echo "make dev-up / dev-down   start / stop Azurite and the Service Bus peer"
 
 ## build: the app root Core Tools and zip deploy use.
@@ -39,13 +40,15 @@ test:
 	$(GO) mod download
 	$(WITH_SERVICES) $(MAKE) --no-print-directory test-go
 
+## test-go runs the committed fuzz corpora as plain tests (deterministic); the
+## fuzzing engine runs in `make fuzz` and `make resilience`, never here.
 test-go:
 	$(GO) vet ./...
 	DEVENV_REQUIRED=1 $(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...
-	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 
-## fuzz: a short run of every fuzz target (FUZZTIME each).
-FUZZTIME ?= 3s
+## fuzz: the fuzzing engine on every fuzz target, FUZZTIME each — a count of
+## inputs (Nx), not a duration, so no run ends on a wall-clock deadline.
+FUZZTIME ?= 20000x
 fuzz:
 	@devenv/scripts/fuzz-all.sh $(FUZZTIME)
 
@@ -81,9 +84,11 @@ bench:
 
 ## resilience: every test that breaks something on purpose (Graph faults and
 ## throttling, `handler audit` SIGKILLed at five points of a 200k-user scan, Service Bus down, Azurite stopped,
-## concurrent provisioning), run verbosely; make test runs them too.
+## concurrent provisioning), run verbosely, after the fuzzing engine on every target;
+## make test runs the tests too, and the committed fuzz corpora as plain tests.
 RESILIENCE_TESTS := SIGKILL|Fault|Throttl|Killed|Resume|TimeBudget|Outbox|Outage|Down|Stopped|StorageDown|Concurrent|Unavailab|FailureMidway|FailureAfterStep2|Replication
 resilience:
+	$(MAKE) --no-print-directory fuzz
 	set -o pipefail; $(WITH_SERVICES) env DEVENV_REQUIRED=1 RESILIENCE_LONG=1 AUDIT_KILL_USERS=200000 $(GO) test -timeout 60m -count=1 -run '$(RESILIENCE_TESTS)' -v ./... 2>&1 | grep -E '^(=== RUN|--- (PASS|FAIL)|ok|FAIL|PASS)|kills; '
 
 clean:

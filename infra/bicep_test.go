@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -347,5 +348,120 @@ func TestTemplateShape(t *testing.T) {
 				t.Errorf("%s declares extension microsoftGraphV1 but bicepconfig.json has no such alias", f)
 			}
 		}
+	}
+}
+
+// decorators returns the decorator lines (`@minValue(40)`, `@allowed([…])`
+// folded onto one line) directly above `param name` in src, and the param's
+// default value expression ("" when it has none).
+func decorators(t *testing.T, src, name string) (decs []string, def string) {
+	t.Helper()
+	lines := strings.Split(src, "\n")
+	decl := regexp.MustCompile(`^param\s+` + regexp.QuoteMeta(name) + `\s+\w+\s*(=\s*(.*))?$`)
+	for i, l := range lines {
+		m := decl.FindStringSubmatch(strings.TrimSpace(l))
+		if m == nil {
+			continue
+		}
+		def = strings.TrimSpace(m[2])
+		var cur []string
+		for j := i - 1; j >= 0; j-- {
+			s := strings.TrimSpace(lines[j])
+			if s == "" || strings.HasPrefix(s, "//") {
+				break
+			}
+			cur = append([]string{s}, cur...)
+			if strings.HasPrefix(s, "@") {
+				decs = append([]string{strings.Join(cur, " ")}, decs...)
+				cur = nil
+			}
+		}
+		return decs, def
+	}
+	t.Fatalf("no `param %s` declaration", name)
+	return nil, ""
+}
+
+// TestFlexConsumptionLimits: the scale settings accept only what Flex
+// Consumption accepts, so a deployment is not refused by the platform:
+// maximumInstanceCount 40–1000 ("Set instance limits",
+// learn.microsoft.com/azure/azure-functions/flex-consumption-how-to) and
+// instanceMemoryMB 2048 or 4096 (Microsoft.Web/sites@2024-04-01,
+// functionAppConfig.scaleAndConcurrency.instanceMemoryMB).
+func TestFlexConsumptionLimits(t *testing.T) {
+	for _, f := range []string{filepath.Join("bicep", "main.bicep"), filepath.Join("bicep", "modules", "functionapp.bicep")} {
+		src := readFile(t, f)
+		decs, def := decorators(t, src, "maximumInstanceCount")
+		joined := strings.Join(decs, " ")
+		if !strings.Contains(joined, "@minValue(40)") || !strings.Contains(joined, "@maxValue(1000)") {
+			t.Errorf("%s: maximumInstanceCount must be @minValue(40) @maxValue(1000), has %q", f, joined)
+		}
+		if n, err := strconv.Atoi(def); err != nil || n < 40 || n > 1000 {
+			t.Errorf("%s: maximumInstanceCount default %q is outside 40–1000", f, def)
+		}
+		decs, def = decorators(t, src, "instanceMemoryMB")
+		allowed := regexp.MustCompile(`@allowed\(\[\s*([0-9\s]+)\]\)`).FindStringSubmatch(strings.Join(decs, " "))
+		if allowed == nil || strings.Join(strings.Fields(allowed[1]), ",") != "2048,4096" {
+			t.Errorf("%s: instanceMemoryMB must be @allowed([2048, 4096]), has %q", f, decs)
+		}
+		if def != "2048" && def != "4096" {
+			t.Errorf("%s: instanceMemoryMB default %q is not 2048 or 4096", f, def)
+		}
+	}
+}
+
+// TestHostStorageIsIdentityBasedInEveryCloud: the host's storage is reached
+// through service URIs taken from the account's endpoints (the
+// `__accountName` form builds public-cloud host names, which fails in US
+// Government and China), and the identity holds the table role the host's
+// diagnostic events need.
+func TestHostStorageIsIdentityBasedInEveryCloud(t *testing.T) {
+	settings := bicepAppSettings(t)
+	for name, want := range map[string]string{
+		"AzureWebJobsStorage__blobServiceUri":  "storage.outputs.blobEndpoint",
+		"AzureWebJobsStorage__queueServiceUri": "storage.outputs.queueEndpoint",
+		"AzureWebJobsStorage__tableServiceUri": "storage.outputs.tableEndpoint",
+		"AzureWebJobsStorage__credential":      "'managedidentity'",
+	} {
+		if got := settings[name]; got != want {
+			t.Errorf("main.bicep app setting %s = %q, want %q", name, got, want)
+		}
+	}
+	if _, ok := settings["AzureWebJobsStorage__accountName"]; ok {
+		t.Error("main.bicep sets AzureWebJobsStorage__accountName: use the __blobServiceUri/__queueServiceUri/__tableServiceUri form (works in every cloud)")
+	}
+	storage := outputs(readFile(t, filepath.Join("bicep", "modules", "storage.bicep")))
+	for _, o := range []string{"blobEndpoint", "queueEndpoint", "tableEndpoint"} {
+		if !storage[o] {
+			t.Errorf("modules/storage.bicep has no output %q", o)
+		}
+	}
+	roles := readFile(t, filepath.Join("bicep", "modules", "roles.bicep"))
+	if !strings.Contains(roles, "'0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'") || !strings.Contains(roles, "roles.storageTableDataContributor") {
+		t.Error("modules/roles.bicep does not assign Storage Table Data Contributor (0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3) to the app identity")
+	}
+}
+
+// TestDeployScriptFirstTry: infra/deploy.sh registers the resource providers
+// Flex Consumption needs (Microsoft.App besides Microsoft.Web, per the Flex
+// Consumption how-to) before deploying, and retries the deployment once when
+// the Graph permission grant meets the documented replication delay of a new
+// managed identity.
+func TestDeployScriptFirstTry(t *testing.T) {
+	src := readFile(t, "deploy.sh")
+	providers := regexp.MustCompile(`(?m)^PROVIDERS=\(([^)]*)\)`).FindStringSubmatch(src)
+	if providers == nil {
+		t.Fatal("deploy.sh has no PROVIDERS=(…) list")
+	}
+	for _, ns := range []string{"Microsoft.App", "Microsoft.Web"} {
+		if !strings.Contains(" "+providers[1]+" ", " "+ns+" ") {
+			t.Errorf("deploy.sh does not register resource provider %s", ns)
+		}
+	}
+	if !strings.Contains(src, `az provider register --namespace "$ns"`) {
+		t.Error("deploy.sh lists PROVIDERS but never runs az provider register for them")
+	}
+	if strings.Count(src, "deploy_template") < 3 || !strings.Contains(src, "Request_ResourceNotFound") {
+		t.Error("deploy.sh does not retry the deployment once on the Graph replication delay")
 	}
 }

@@ -70,6 +70,7 @@ command -v az >/dev/null || die "the Azure CLI (az) is not installed: https://le
 az account show --output none 2>/dev/null || die "the Azure CLI is not signed in: run az login (and az account set --subscription ...)"
 
 deployment=aircall-entra-sso
+PROVIDERS=(Microsoft.App Microsoft.Web Microsoft.Storage Microsoft.ServiceBus Microsoft.KeyVault Microsoft.Insights Microsoft.OperationalInsights)
 
 output() { # output NAME: one output of the last template deployment
   az deployment group show -g "$group" -n "$deployment" --query "properties.outputs.$1.value" -o tsv
@@ -84,6 +85,17 @@ if $infra; then
   elif [[ "$(printf '%s\n%s\n' "$MIN_BICEP" "$bicep_version" | sort -V | head -n1)" != "$MIN_BICEP" ]]; then
     die "Bicep CLI $bicep_version is older than $MIN_BICEP (needed by the Microsoft Graph extension): run az bicep upgrade"
   fi
+
+  # Flex Consumption needs both resource providers registered in the subscription
+  # (Microsoft.App as well as Microsoft.Web); the others are the template's own types.
+  # Registering is idempotent and a no-op when already registered.
+  for ns in "${PROVIDERS[@]}"; do
+    state=$(az provider show --namespace "$ns" --query registrationState -o tsv 2>/dev/null || true)
+    if [[ "$state" != Registered ]]; then
+      echo "registering resource provider $ns (once per subscription)"
+      az provider register --namespace "$ns" --wait --output none || die "could not register resource provider $ns: it needs a subscription Contributor or Owner"
+    fi
+  done
 
   if [[ "$(az group exists -n "$group")" != true ]]; then
     [[ -n "$location" ]] || die "resource group $group does not exist: give a region to create it in (-l or AZURE_LOCATION)"
@@ -103,11 +115,29 @@ if $infra; then
     fi
   fi
 
+  deploy_template() {
+    az deployment group create -g "$group" -n "$deployment" \
+      --template-file infra/bicep/main.bicep \
+      --parameters "@$params" ${extra[@]+"${extra[@]}"} \
+      --output none 2> >(tee "$errlog" >&2)
+  }
+  errlog=$(mktemp)
+  trap 'rm -f "$errlog"' EXIT
   echo "deploying infra/bicep/main.bicep to $group (a few minutes)"
-  az deployment group create -g "$group" -n "$deployment" \
-    --template-file infra/bicep/main.bicep \
-    --parameters "@$params" ${extra[@]+"${extra[@]}"} \
-    --output none
+  if ! deploy_template; then
+    # A managed identity created by this deployment can take a while to
+    # replicate to Microsoft Graph, so the Graph extension's appRoleAssignedTo
+    # grant may not find it yet ("does not exist or one of its queried reference-
+    # property objects are not present"): Microsoft documents this replication
+    # delay; wait and deploy once more (the template is idempotent).
+    if [[ "$grant" == true ]] && grep -qiE "Request_ResourceNotFound|does not exist or one of its queried reference|PrincipalNotFound" "$errlog"; then
+      echo "the new identity has not reached Microsoft Graph yet; retrying once in ${REPLICATION_WAIT:-60} s"
+      sleep "${REPLICATION_WAIT:-60}"
+      deploy_template || die "deployment failed twice: see the errors above"
+    else
+      die "deployment failed: see the errors above"
+    fi
+  fi
 fi
 
 app=$(output functionAppName) || die "no deployment $deployment in $group: deploy the template first (without --code-only)"

@@ -20,7 +20,9 @@ import (
 // platformSettings are app settings that the Functions host, the platform or
 // Core Tools read, not handler/config. Each says why it is allowed.
 var platformSettings = map[string]string{
-	"AzureWebJobsStorage__accountName":          "Functions host storage through the managed identity (identity-based AzureWebJobsStorage)",
+	"AzureWebJobsStorage__blobServiceUri":       "Functions host storage through the managed identity: the account's blob endpoint (any cloud)",
+	"AzureWebJobsStorage__queueServiceUri":      "Functions host storage through the managed identity: the account's queue endpoint",
+	"AzureWebJobsStorage__tableServiceUri":      "Functions host storage through the managed identity: the account's table endpoint (host diagnostic events)",
 	"AzureWebJobsStorage__credential":           "selects the managed identity for host storage",
 	"APPLICATIONINSIGHTS_CONNECTION_STRING":     "Functions host telemetry",
 	"APPLICATIONINSIGHTS_AUTHENTICATION_STRING": "Entra (managed identity) auth for telemetry; local auth is off",

@@ -112,14 +112,13 @@ param logLevel string = 'info'
 
 // ------------------------------------------------------------- platform ----
 
-@description('Most instances the Function App scales out to.')
-@minValue(1)
+@description('Most instances the Function App scales out to: Flex Consumption accepts 40 to 1000 (learn.microsoft.com/azure/azure-functions/flex-consumption-how-to, "Set instance limits").')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-@description('Flex Consumption instance memory in MB.')
+@description('Flex Consumption instance memory in MB: 2048 or 4096, the values Microsoft.Web/sites@2024-04-01 functionAppConfig.scaleAndConcurrency.instanceMemoryMB accepts (learn.microsoft.com/azure/templates/microsoft.web/sites).')
 @allowed([
-  512
   2048
   4096
 ])
@@ -254,8 +253,11 @@ var secretUriBase = '${keyVault.outputs.vaultUri}secrets/webhook-'
 // FUNCTIONS_EXTENSION_VERSION are not app settings on Flex Consumption (see
 // modules/functionapp.bicep: functionAppConfig.runtime is custom 1.0).
 var appSettings = {
-  // Functions host: identity-based host storage and Application Insights with Entra auth.
-  AzureWebJobsStorage__accountName: storage.outputs.name
+  // Functions host: identity-based host storage (service URIs, not __accountName, which builds
+  // public-cloud host names and so fails in sovereign clouds) and Application Insights with Entra auth.
+  AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
+  AzureWebJobsStorage__queueServiceUri: storage.outputs.queueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storage.outputs.tableEndpoint
   AzureWebJobsStorage__credential: 'managedidentity'
   APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'

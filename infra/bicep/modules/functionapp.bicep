@@ -22,14 +22,13 @@ param name string
 @description('Blob container URL Flex Consumption deploys the app package to (read with the app identity).')
 param deploymentContainerUrl string
 
-@description('Most instances the app scales out to (Flex allows 1-1000).')
-@minValue(1)
+@description('Most instances the app scales out to (Flex Consumption allows 40-1000).')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-@description('Instance memory in MB.')
+@description('Instance memory in MB (2048 or 4096 with this API version).')
 @allowed([
-  512
   2048
   4096
 ])

@@ -7,6 +7,9 @@
 //                                                  the job locks need Owner or
 //                                                  Contributor; Owner is what
 //                                                  the Functions host requires)
+//   Storage Table Data Contributor storage account the Functions host's
+//                                                  diagnostic events table
+//                                                  (identity-based host storage)
 //   Azure Service Bus Data Sender the queue        the app only sends events;
 //                                                  the outbox is drained from
 //                                                  Blob, so no Receiver role
@@ -14,8 +17,8 @@
 //                                                  Key Vault references
 //   Monitoring Metrics Publisher  App Insights     telemetry with Entra auth
 //                                                  (local auth is disabled)
-// No queue or table roles: the app has HTTP and timer triggers only, and the
-// host keeps keys and timer state in blobs.
+// No queue role: the app has HTTP and timer triggers only, and the host keeps
+// keys and timer state in blobs.
 
 @description('Object id of the Function App\'s system-assigned identity.')
 param principalId string
@@ -28,6 +31,7 @@ param appInsightsName string
 
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
@@ -59,6 +63,16 @@ resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: storage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, principalId, roles.storageTableDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
     principalId: principalId
     principalType: 'ServicePrincipal'
   }

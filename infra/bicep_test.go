@@ -318,7 +318,9 @@ func TestTemplateShape(t *testing.T) {
 		}
 	}
 	app := readFile(t, filepath.Join("bicep", "modules", "functionapp.bicep"))
-	for _, want := range []string{"tier: 'FlexConsumption'", "name: 'custom'", "version: '1.0'", "type: 'SystemAssigned'", "type: 'SystemAssignedIdentity'"} {
+	for _, want := range []string{"tier: 'FlexConsumption'", "name: 'custom'", "version: '1.0'", "type: 'SystemAssigned'", "type: 'SystemAssignedIdentity'",
+		// no basic-auth publishing, no FTP: only Entra-authenticated deployments
+		"ftpsState: 'Disabled'", "'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01'", "name: 'scm'", "name: 'ftp'"} {
 		if !strings.Contains(app, want) {
 			t.Errorf("modules/functionapp.bicep lacks %q", want)
 		}
@@ -463,5 +465,33 @@ func TestDeployScriptFirstTry(t *testing.T) {
 	}
 	if strings.Count(src, "deploy_template") < 3 || !strings.Contains(src, "Request_ResourceNotFound") {
 		t.Error("deploy.sh does not retry the deployment once on the Graph replication delay")
+	}
+}
+
+// TestWorkflowsPinActionsBySHA: every action a workflow uses is pinned by a
+// full commit SHA with its release in a comment (a tag can be moved to other
+// code; a SHA cannot), and deploy.yml runs only from main.
+func TestWorkflowsPinActionsBySHA(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", ".github", "workflows", "*.yml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no workflows found: %v", err)
+	}
+	uses := regexp.MustCompile(`(?m)^\s*-?\s*uses:\s*(\S+)(.*)$`)
+	pinned := regexp.MustCompile(`^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`)
+	version := regexp.MustCompile(`^\s*#\s*v\d+(\.\d+)*\s*$`)
+	for _, f := range files {
+		src := readFile(t, f)
+		for _, m := range uses.FindAllStringSubmatch(src, -1) {
+			if strings.HasPrefix(m[1], "./") {
+				continue // an action of this repository
+			}
+			if !pinned.MatchString(m[1]) || !version.MatchString(m[2]) {
+				t.Errorf("%s: `uses: %s%s` is not pinned as owner/repo@<40-hex sha> # vX.Y.Z", f, m[1], m[2])
+			}
+		}
+	}
+	deploy := readFile(t, filepath.Join("..", ".github", "workflows", "deploy.yml"))
+	if !strings.Contains(deploy, "if: github.ref == 'refs/heads/main'") {
+		t.Error("deploy.yml's job does not refuse to run from a ref other than main")
 	}
 }

@@ -63,6 +63,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     siteConfig: {
       minTlsVersion: '1.2'
+      // No FTP(S) endpoint at all: the package is deployed to the blob container.
+      ftpsState: 'Disabled'
     }
     functionAppConfig: {
       deployment: {
@@ -83,6 +85,26 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         version: '1.0'
       }
     }
+  }
+}
+
+// Basic-auth publishing (user/password credentials for the SCM site and FTP)
+// off: deployments authenticate with Entra ID (az CLI, OIDC in deploy.yml),
+// so a leaked publish profile cannot replace the code that holds our Graph
+// permissions.
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'ftp'
+  properties: {
+    allow: false
   }
 }
 

@@ -11,7 +11,7 @@ RUNDIR ?= $(CURDIR)/devenv/.run
 TEST_TIMEOUT ?= 30m
 WITH_SERVICES := devenv/scripts/with-services.sh $(RUNDIR)
 
-.PHONY: help build test test-go demo run lint package deploy dev-up dev-down clean bench resilience fuzz tools
+.PHONY: help build test test-go demo run lint package deploy dev-up dev-down sim clean bench resilience fuzz tools
 
 help:
 	@echo "make demo        run every job end to end on local stand-ins (no Azure account)"
@@ -24,7 +24,8 @@ help:
 	@echo "make bench       performance figures with their baselines (bench-results.md)"
 	@echo "make resilience  the fuzzing engine on every target, then the long resilience suite"
 	@echo "make fuzz        the fuzzing engine on every target (FUZZTIME=20000x inputs each)"
-	@echo "make dev-up / dev-down   start / stop Azurite and the Service Bus peer"
+	@echo "make dev-up / dev-down   start / stop Azurite and the Service Bus peer (prints the matching settings)"
+	@echo "make sim         dev-up plus the Graph simulator, with handler settings in devenv/.run/handler.env"
 
 ## build: the app root Core Tools and zip deploy use.
 build:
@@ -78,6 +79,11 @@ dev-up:
 
 dev-down:
 	devenv/scripts/down.sh $(RUNDIR)
+
+## sim: the local services plus the Graph simulator, and the handler settings
+## for them (devenv/.run/handler.env), to run each job by hand (README).
+sim:
+	devenv/scripts/sim.sh $(RUNDIR) $(SIM_ARGS)
 
 bench:
 	$(WITH_SERVICES) $(GO) run ./devenv/cmd/bench -out bench-results.md

@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"io"
 	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -497,5 +498,69 @@ func TestCommentRuleCatchesCitations(t *testing.T) {
 		if cite(s) {
 			t.Errorf("%q is caught but cites nothing outside", s)
 		}
+	}
+}
+
+// TestDocumentedTable: the table in docs/architecture.md ("What may import
+// what") says what mayImport and noSDK enforce, cell by cell.
+func TestDocumentedTable(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "architecture.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]layer{
+		"domain": domainL, "jobs": job, "adapters": adapter, "host contract": hostL, "functions": functionsL,
+		"config": configL, "support": support, "composition root": root, "test support": testSupport,
+		"devenv/": devenvL, "Azure SDKs": "sdk",
+	}
+	_, section, _ := strings.Cut(string(raw), "\n## What may import what\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	var cols []layer
+	rows := 0
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "|") || strings.HasPrefix(line, "|---") {
+			continue
+		}
+		cells := strings.Split(strings.Trim(line, "|"), "|")
+		for i := range cells {
+			cells[i] = strings.Trim(strings.TrimSpace(cells[i]), "*")
+		}
+		if cols == nil {
+			for _, c := range cells[1:] {
+				l, ok := names[c]
+				if !ok {
+					t.Fatalf("docs/architecture.md: unknown column %q in the import table", c)
+				}
+				cols = append(cols, l)
+			}
+			continue
+		}
+		from, ok := names[cells[0]]
+		if !ok {
+			continue // the stand-ins' row: checked by checkImports
+		}
+		rows++
+		for i, cell := range cells[1:] {
+			to := cols[i]
+			if cell == "–" {
+				continue
+			}
+			documented := cell != "no"
+			var enforced bool
+			switch to {
+			case "sdk":
+				enforced = !slices.Contains(noSDK, from)
+			case devenvL:
+				enforced = false
+			default:
+				enforced = slices.Contains(mayImport[from], to)
+			}
+			if documented != enforced {
+				t.Errorf("docs/architecture.md says %s → %s is %q; archtest enforces allowed=%v", from, to, cell, enforced)
+			}
+		}
+	}
+	if rows != len(mayImport) {
+		t.Errorf("docs/architecture.md's import table has %d layer rows; mayImport has %d layers", rows, len(mayImport))
 	}
 }

@@ -1,6 +1,6 @@
 'use strict';
 // The AMQP side of the Service Bus peer: what the real azservicebus client
-// needs on the wire (see /work/shared/notes/servicebus-wire.md). Claims
+// needs on the wire (see docs/architecture.md, "What azservicebus needs from the Service Bus peer"). Claims
 // through $cbs, senders and receivers on queues and dead-letter queues, and
 // the $management operations renew-lock, update-disposition and peek-message.
 

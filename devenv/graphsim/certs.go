@@ -9,12 +9,11 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"github.com/google/uuid"
 	"math/big"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // signingCert is a token signing certificate of a service principal, as
@@ -107,55 +106,6 @@ func (c *signingCert) credentials(withKey bool) ([]any, any) {
 	pwd := map[string]any{"customKeyIdentifier": c.customKeyID(), "displayName": c.displayName, "endDateTime": stamp7(c.end),
 		"hint": nil, "keyId": c.signKeyID, "secretText": nil, "startDateTime": stamp7(c.start)}
 	return []any{cred(c.signKeyID, "X509CertAndPassword", "Sign"), cred(c.verifyKeyID, "AsymmetricX509Cert", "Verify")}, pwd
-}
-
-// addTokenSigningCertificate: POST /servicePrincipals/{id}/addTokenSigningCertificate
-// {"displayName":"CN=…","endDateTime":"…"} → 200 selfSignedCertificate.
-// The new certificate is inactive until preferredTokenSigningKeyThumbprint
-// names it.
-func addTokenSigningCertificate(c *call) *graphError {
-	body, e := c.decodeObject()
-	if e != nil {
-		return e
-	}
-	name, _ := body["displayName"].(string)
-	if name == "" {
-		name = "CN=Microsoft Azure Federated SSO Certificate"
-	}
-	if !strings.HasPrefix(name, "CN=") {
-		return badRequest("The displayName must start with 'CN='.")
-	}
-	end := time.Now().UTC().AddDate(3, 0, 0)
-	if s, _ := body["endDateTime"].(string); s != "" {
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			return badRequest("Invalid value specified for property 'endDateTime': '%s'.", s)
-		}
-		if t.Before(time.Now()) || t.After(time.Now().AddDate(3, 0, 1)) {
-			return badRequest("The endDateTime must be in the future and at most 3 years from now.")
-		}
-		end = t.UTC()
-	}
-	c.t.mu.Lock()
-	sp := c.t.lookup("servicePrincipals", c.args[0], "")
-	c.t.mu.Unlock()
-	if sp == nil {
-		return notFound(c.args[0])
-	}
-	cert, err := newSigningCert(name, end)
-	if err != nil {
-		return errf(500, "generalException", "Could not create the certificate: %v", err)
-	}
-	c.t.mu.Lock()
-	sp.certs = append(sp.certs, cert)
-	c.t.mu.Unlock()
-	writeJSON(c.w, 200, map[string]any{
-		"@odata.context": c.ctx("microsoft.graph.selfSignedCertificate"), "customKeyIdentifier": cert.customKeyID(),
-		"displayName": name, "endDateTime": cert.end.Format(time.RFC3339), "key": base64.StdEncoding.EncodeToString(cert.der),
-		"keyId": cert.verifyKeyID, "startDateTime": stamp7(cert.start), "thumbprint": cert.thumbprint,
-		"type": "AsymmetricX509Cert", "usage": "Verify",
-	})
-	return nil
 }
 
 // RotateSigningCertificate adds a new signing certificate (3 years) to the

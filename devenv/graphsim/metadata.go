@@ -11,6 +11,23 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 )
 
+// metadataRoutes: the login authority's federation metadata of an app
+// (not Graph: no faults, authentication or charge; latency applies).
+func metadataRoutes() []route {
+	return []route{
+		{method: "GET", pattern: "/{tenant}/federationmetadata/2007-06/federationmetadata.xml", serve: (*Server).serveMetadata,
+			doc: "learn.microsoft.com/entra/identity-platform/federation-metadata"},
+	}
+}
+
+// serveMetadata delays by the configured latency, then serves the
+// metadata.
+func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request, _ params) {
+	if s.delay(r.Context()) {
+		s.metadata(w, r)
+	}
+}
+
 // metadata serves GET /{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid=…:
 // the app's federation metadata as notes §10 describes it (UTF-8 BOM,
 // EntityDescriptor entityID https://sts.windows.net/{tid}/, the WS-Fed STS

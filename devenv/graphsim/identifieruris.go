@@ -2,11 +2,10 @@ package graphsim
 
 import (
 	"fmt"
+	"github.com/google/uuid"
 	"net/url"
 	"slices"
 	"strings"
-
-	"github.com/google/uuid"
 )
 
 // Microsoft's messages for refused identifier URIs (notes §3).
@@ -108,36 +107,4 @@ func propCIok(m map[string]any, p string) (any, bool) {
 		}
 	}
 	return nil, false
-}
-
-// getAppManagementPolicy: GET /policies/defaultAppManagementPolicy,
-// reflecting the policy mode.
-func getAppManagementPolicy(c *call) *graphError {
-	c.t.mu.Lock()
-	mode := c.t.policyMode
-	c.t.mu.Unlock()
-	state := func(on bool) string {
-		if on {
-			return "enabled"
-		}
-		return "disabled"
-	}
-	writeJSON(c.w, 200, map[string]any{
-		"@odata.context": c.ctx("policies/defaultAppManagementPolicy/$entity"),
-		"id":             "00000000-0000-0000-0000-000000000000",
-		"displayName":    "Default app management tenant policy",
-		"description":    "Default tenant policy that enforces app management restrictions on applications and service principals. To apply policy to targeted resources, create a new policy under appManagementPolicies collection.",
-		"isEnabled":      mode != PolicyOff,
-		"applicationRestrictions": map[string]any{
-			"passwordCredentials": []any{}, "keyCredentials": []any{},
-			"identifierUris": map[string]any{
-				"nonDefaultUriAddition": map[string]any{"state": state(mode == PolicyStrict), "restrictForAppsCreatedAfterDateTime": nil,
-					"excludeAppsReceivingV2Tokens": false, "excludeSaml": false},
-				"uriAdditionWithoutUniqueTenantIdentifier": map[string]any{"state": state(mode == PolicyDefault), "restrictForAppsCreatedAfterDateTime": nil,
-					"excludeAppsReceivingV2Tokens": true, "excludeSaml": true},
-			},
-		},
-		"servicePrincipalRestrictions": map[string]any{"passwordCredentials": []any{}, "keyCredentials": []any{}},
-	})
-	return nil
 }

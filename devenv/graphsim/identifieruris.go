@@ -8,7 +8,8 @@ import (
 	"strings"
 )
 
-// Microsoft's messages for refused identifier URIs (notes §3).
+// Microsoft's messages for refused identifier URIs
+// (learn.microsoft.com/entra/identity-platform/identifier-uri-restrictions).
 const (
 	msgUniqueTenantID = "Failed to add identifier URI %s. All newly added URIs must contain a tenant verified domain, tenant ID, or app ID, as per the default tenant policy of your organization. See https://aka.ms/identifier-uri-addition-error for more information on this error."
 	msgNonDefaultURI  = "The newly added URI %s must comply with the format 'api://{appId}' or 'api://{tenantId}/{appId}' as per the default app management policy of your organization. See https://aka.ms/identifier-uri-addition-error for more information on this error."

@@ -29,7 +29,7 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request, _ params)
 }
 
 // metadata serves GET /{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid=…:
-// the app's federation metadata as notes §10 describes it (UTF-8 BOM,
+// the app's federation metadata in Entra's shape (UTF-8 BOM,
 // EntityDescriptor entityID https://sts.windows.net/{tid}/, the WS-Fed STS
 // RoleDescriptor, the IDPSSODescriptor with SingleLogoutService and two
 // SingleSignOnService at {authority}/{tid}/saml2), listing the service

@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// PolicyMode is the tenant's identifier-URI policy (notes §3).
+// PolicyMode is the tenant's identifier-URI policy
+// (learn.microsoft.com/graph/api/resources/identifieruriconfiguration).
 type PolicyMode string
 
 // The identifier-URI policy modes.

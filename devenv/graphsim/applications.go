@@ -3,11 +3,12 @@ package graphsim
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/google/uuid"
-	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 )
 
 // App role ids of the non-gallery template (the ids Entra uses for the

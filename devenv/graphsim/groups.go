@@ -2,9 +2,10 @@ package graphsim
 
 import (
 	"fmt"
-	"github.com/google/uuid"
 	"sort"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 type group struct {

@@ -2,10 +2,11 @@ package graphsim
 
 import (
 	"fmt"
-	"github.com/google/uuid"
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 // Microsoft's messages for refused identifier URIs

@@ -8,7 +8,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
-	dsig "github.com/russellhaering/goxmldsig"
+	"github.com/identity-ops/aircall-entra-sso/handler/fedmeta/fedmetatest"
 )
 
 // metadataRoutes: the login authority's federation metadata of an app
@@ -147,27 +147,11 @@ func buildMetadata(authority, tid string, certs []*signingCert, signer *signingC
 		sso.CreateAttr("Location", base+"/saml2")
 	}
 
-	ctx, err := dsig.NewSigningContext(signer.key, [][]byte{signer.der})
+	signed, err := fedmetatest.Sign(root, signer.key, signer.der)
 	if err != nil {
 		return nil, err
 	}
-	ctx.Prefix = ""
-	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
-	signed, err := ctx.SignEnveloped(root)
-	if err != nil {
-		return nil, err
-	}
-	// Entra puts the Signature first; goxmldsig appends it.
-	n := len(signed.Child)
-	signed.Child = append([]etree.Token{signed.Child[n-1]}, signed.Child[:n-1]...)
-	doc := etree.NewDocument()
-	doc.CreateProcInst("xml", `version="1.0" encoding="utf-8"`)
-	doc.SetRoot(signed)
-	b, err := doc.WriteToBytes()
-	if err != nil {
-		return nil, err
-	}
-	return append([]byte{0xEF, 0xBB, 0xBF}, b...), nil
+	return fedmetatest.Serialize(signed, true)
 }
 
 func addSigningKeys(parent *etree.Element, certs []*signingCert) {

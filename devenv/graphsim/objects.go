@@ -1,12 +1,13 @@
 package graphsim
 
 import (
-	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 )
 
 // object is an application, service principal or policy: its Graph JSON

@@ -2,11 +2,12 @@ package graphsim
 
 import (
 	"encoding/json"
-	"github.com/google/uuid"
 	"maps"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // policyRoutes: claims mapping policies and the tenant's default app

@@ -3,10 +3,11 @@ package graphsim
 import (
 	"encoding/base64"
 	"fmt"
-	"github.com/google/uuid"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // servicePrincipalRoutes: service principals by object id or appId, their

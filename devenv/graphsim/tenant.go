@@ -2,10 +2,11 @@ package graphsim
 
 import (
 	"fmt"
-	"github.com/google/uuid"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // PolicyMode is the tenant's identifier-URI policy

@@ -100,7 +100,7 @@ func scanAll(t *testing.T, srv *graphsim.Server, path string, hdr map[string]str
 }
 
 func TestUsersPagingIsStableAndComplete(t *testing.T) {
-	srv := startSim(t, graphsim.Options{Seed: 5, Users: 1234, Mix: graphsim.Mix{Guests: 0.2, UPNMismatch: 0.1}})
+	srv := graphsim.Start(t, graphsim.Options{Seed: 5, Users: 1234, Mix: graphsim.Mix{Guests: 0.2, UPNMismatch: 0.1}})
 	items, pages := scanAll(t, srv, "/v1.0/users?$select=id,userPrincipalName,mail&$top=100", nil)
 	if len(items) != 1234 || pages != 13 {
 		t.Fatalf("got %d users in %d pages, want 1234 in 13", len(items), pages)
@@ -153,7 +153,7 @@ func TestUsersPagingIsStableAndComplete(t *testing.T) {
 }
 
 func TestUserFilters(t *testing.T) {
-	srv := startSim(t, graphsim.Options{Seed: 2, Users: 3000, Mix: graphsim.Mix{Guests: 0.1, Disabled: 0.1, MailMissing: 0.1}})
+	srv := graphsim.Start(t, graphsim.Options{Seed: 2, Users: 3000, Mix: graphsim.Mix{Guests: 0.1, Disabled: 0.1, MailMissing: 0.1}})
 	ten := srv.Tenant()
 	var all []graphsim.User
 	ten.EachUser(func(u graphsim.User) bool { all = append(all, u); return true })
@@ -236,7 +236,7 @@ func TestUserFilters(t *testing.T) {
 }
 
 func TestGetUserByIDAndUPN(t *testing.T) {
-	srv := startSim(t, graphsim.Options{Seed: 4, Users: 50, Mix: graphsim.Mix{Guests: 0.5}})
+	srv := graphsim.Start(t, graphsim.Options{Seed: 4, Users: 50, Mix: graphsim.Mix{Guests: 0.5}})
 	tr := srv.Tenant().Truth(3)
 	for _, key := range []string{tr.User.ID, tr.User.UserPrincipalName, strings.ToUpper(tr.User.UserPrincipalName)} {
 		r := call(t, srv, "GET", "/v1.0/users/"+url.PathEscape(key)+"?$select=id,userPrincipalName,accountEnabled", nil, nil)
@@ -255,7 +255,7 @@ func TestGetUserByIDAndUPN(t *testing.T) {
 }
 
 func TestUsersDelta(t *testing.T) {
-	srv := startSim(t, graphsim.Options{Seed: 8, Users: 450})
+	srv := graphsim.Start(t, graphsim.Options{Seed: 8, Users: 450})
 	ten := srv.Tenant()
 	hdr := map[string]string{"Prefer": "odata.maxpagesize=100"}
 	items, pages := scanAll(t, srv, "/v1.0/users/delta?$select=id,userPrincipalName,mail", hdr)
@@ -339,7 +339,7 @@ func TestUsersDelta(t *testing.T) {
 }
 
 func TestFaultsAndThrottling(t *testing.T) {
-	srv := startSim(t, graphsim.Options{Seed: 1, Users: 100})
+	srv := graphsim.Start(t, graphsim.Options{Seed: 1, Users: 100})
 	ten := srv.Tenant()
 	ten.FailNext(1, 503, nil)
 	if r := call(t, srv, "GET", "/v1.0/users", nil, nil); r.status != 503 || r.header.Get("Retry-After") == "" || r.errCode() != "serviceNotAvailable" {
@@ -406,7 +406,7 @@ func TestFaultsAndThrottling(t *testing.T) {
 }
 
 func TestGzipBodiesAndReplicationDelay(t *testing.T) {
-	srv := startSim(t, graphsim.Options{})
+	srv := graphsim.Start(t, graphsim.Options{})
 	ten := srv.Tenant()
 	ten.SetReplicationDelay(300 * time.Millisecond)
 	var gz bytes.Buffer
@@ -455,7 +455,7 @@ func TestGzipBodiesAndReplicationDelay(t *testing.T) {
 }
 
 func TestAssignmentsMembersAndClaims(t *testing.T) {
-	srv := startSim(t, graphsim.Options{Seed: 11, Users: 5000, Mix: graphsim.Mix{DirectAssigned: 0.1, GroupAssigned: 0.2, NestedOnly: 0.05}})
+	srv := graphsim.Start(t, graphsim.Options{Seed: 11, Users: 5000, Mix: graphsim.Mix{DirectAssigned: 0.1, GroupAssigned: 0.2, NestedOnly: 0.05}})
 	ten := srv.Tenant()
 	apps := ten.Apps()
 	if len(apps) != 1 {
@@ -592,7 +592,7 @@ func TestIdentifierURIRules(t *testing.T) {
 		}, "Request_BadRequest"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := startSim(t, graphsim.Options{})
+			srv := graphsim.Start(t, graphsim.Options{})
 			srv.Tenant().SetPolicyMode(tc.mode)
 			app := srv.Tenant().CreateApp("Aircall")
 			r := call(t, srv, "PATCH", "/v1.0/applications/"+app.ObjectID, tc.patch(app.AppID), nil)
@@ -608,7 +608,7 @@ func TestIdentifierURIRules(t *testing.T) {
 }
 
 func TestCountMatchesScanAfterChanges(t *testing.T) {
-	srv := startSim(t, graphsim.Options{Seed: 6, Users: 2000})
+	srv := graphsim.Start(t, graphsim.Options{Seed: 6, Users: 2000})
 	ten := srv.Tenant()
 	_ = ten.DeleteUser(ten.Truth(10).User.ID)
 	_ = ten.UpdateUser(ten.Truth(20).User.ID, func(u *graphsim.User) { u.UserPrincipalName = "Zed.Moved@contoso.com" })
@@ -635,7 +635,7 @@ func TestCountMatchesScanAfterChanges(t *testing.T) {
 // changes users: every scan completes and every shard stays in its range.
 // (Go's runtime aborts on unsynchronised map access even without -race.)
 func TestConcurrentScansAndChanges(t *testing.T) {
-	srv := startSim(t, graphsim.Options{Seed: 12, Users: 20000})
+	srv := graphsim.Start(t, graphsim.Options{Seed: 12, Users: 20000})
 	ten := srv.Tenant()
 	stop := make(chan struct{})
 	done := make(chan struct{})
@@ -711,7 +711,7 @@ func scanPlain(srv *graphsim.Server, path string) ([]map[string]any, error) {
 // limits — at most 20 expanded groups and no link to the rest, pages of at
 // most 100 users, nested $select honoured, other navigation properties 400.
 func TestExpandMemberOf(t *testing.T) {
-	srv := startSim(t, graphsim.Options{Seed: 5, Users: 300})
+	srv := graphsim.Start(t, graphsim.Options{Seed: 5, Users: 300})
 	ten := srv.Tenant()
 	tr := ten.Truth(7)
 	for i := 0; i < 25; i++ {
@@ -755,7 +755,7 @@ func TestExpandMemberOf(t *testing.T) {
 // a changed mail, a deleted user, two users sharing a mail (served in UPN
 // order), an unknown address.
 func TestLookupByUPNOrMail(t *testing.T) {
-	srv := startSim(t, graphsim.Options{Seed: 8, Users: 500, Mix: graphsim.Mix{UPNMismatch: 0.3}})
+	srv := graphsim.Start(t, graphsim.Options{Seed: 8, Users: 500, Mix: graphsim.Mix{UPNMismatch: 0.3}})
 	ten := srv.Tenant()
 	ids := func(key string) []string {
 		t.Helper()

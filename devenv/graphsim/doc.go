@@ -97,15 +97,18 @@
 // from a seed), FailNext (the next n matching requests), FailApplicationPatch,
 // ExpireDeltaTokens, RotateSigningCertificate, and Stats.
 //
+// Adding an endpoint: add a row to the resource's route list (method,
+// pattern, handler, RU cost, Learn page), then run the -update command
+// above.
+//
 // Test and demo code only: the production binary under handler/ must never
 // import this package, and nothing here is a security boundary (its token
 // signing key is a constant).
 //
-// Use from a Go test:
+// Use from a Go test (Start closes the simulator when the test ends; a
+// program uses New, Server.Start and Server.Close):
 //
-//	srv := graphsim.New(graphsim.Options{Seed: 1, Users: 1000, Mix: graphsim.Mix{UPNMismatch: 0.05}})
-//	if err := srv.Start(); err != nil { t.Fatal(err) }
-//	defer srv.Close()
+//	srv := graphsim.Start(t, graphsim.Options{Seed: 1, Users: 1000, Mix: graphsim.Mix{UPNMismatch: 0.05}})
 //	// Graph root (no version): srv.URL() (http, 127.0.0.1) or srv.TLSURL() with srv.TLSClient().
 //	// Credentials: srv.Credential(), or azidentity's ManagedIdentityCredential with
 //	// IDENTITY_ENDPOINT=srv.IdentityEndpoint() and IDENTITY_HEADER=srv.IdentityHeader().

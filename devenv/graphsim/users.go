@@ -38,7 +38,7 @@ func userRoutes() []route {
 //
 // $count=true with ConsistencyLevel: eventual adds @odata.count to the
 // first page; $search is refused.
-func listUsers(c *call, p params) *graphError {
+func listUsers(c *call, _ params) *graphError {
 	q, e := parseQuery(c.r, 100)
 	if e != nil {
 		return e
@@ -48,30 +48,12 @@ func listUsers(c *call, p params) *graphError {
 		return e
 	}
 	adv := advanced(c.r, q)
-	if q.get("search") != "" {
-		if !strings.EqualFold(c.r.Header.Get("ConsistencyLevel"), "eventual") {
-			return unsupportedQuery("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'")
-		}
-		return unsupportedQuery("The simulator does not implement $search.")
+	if e := refuseUserQuery(c, q); e != nil {
+		return e
 	}
-	if ob := q.get("orderby"); ob != "" && !strings.EqualFold(strings.TrimSuffix(ob, " asc"), "userPrincipalName") {
-		return unsupportedQuery("Sorting not supported for current query.")
-	}
-	if q.get("skip") != "" {
-		return badRequest("'$skip' is not supported by the service.")
-	}
-	var f *node
-	lo, hi := "", ""
-	if s := q.get("filter"); s != "" {
-		n, err := parseFilter(s)
-		if err != nil {
-			return badRequest("Invalid filter clause: %s", err.Error())
-		}
-		if e := checkFilter(n, userFilters, "User", adv); e != nil {
-			return e
-		}
-		f = n
-		lo, hi = upnRange(n)
+	f, lo, hi, e := userFilter(q, adv)
+	if e != nil {
+		return e
 	}
 	expand, expandSel, e := memberOfExpand(q)
 	if e != nil {
@@ -102,21 +84,7 @@ func listUsers(c *call, p params) *graphError {
 	served := 0
 	var last cursor
 	more := false
-	scan := c.t.users.scan
-	if f != nil && after.key == "" {
-		// An equality lookup on UPN or mail is answered from the indexes, in
-		// the scan's order; a result longer than a page falls back to the scan.
-		if hits, ok := c.t.users.lookup(f); ok && len(hits) <= q.top {
-			scan = func(_ cursor, _, _ string, fn func(u *User, key string) bool) {
-				for i := range hits {
-					if !fn(&hits[i], hits[i].key()) {
-						return
-					}
-				}
-			}
-		}
-	}
-	scan(after, lo, hi, func(u *User, key string) bool {
+	c.t.userScan(f, after, q.top)(after, lo, hi, func(u *User, key string) bool {
 		if !match(u) {
 			return true
 		}
@@ -140,6 +108,64 @@ func listUsers(c *call, p params) *graphError {
 	c.t.countPage(served)
 	c.writePage(pg)
 	return nil
+}
+
+// refuseUserQuery answers the query options /users does not take as Graph
+// does: $search (not implemented), $orderby other than userPrincipalName,
+// $skip.
+func refuseUserQuery(c *call, q *query) *graphError {
+	if q.get("search") != "" {
+		if !strings.EqualFold(c.r.Header.Get("ConsistencyLevel"), "eventual") {
+			return unsupportedQuery("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'")
+		}
+		return unsupportedQuery("The simulator does not implement $search.")
+	}
+	if ob := q.get("orderby"); ob != "" && !strings.EqualFold(strings.TrimSuffix(ob, " asc"), "userPrincipalName") {
+		return unsupportedQuery("Sorting not supported for current query.")
+	}
+	if q.get("skip") != "" {
+		return badRequest("'$skip' is not supported by the service.")
+	}
+	return nil
+}
+
+// userFilter parses and checks $filter on /users; lo and hi bound the
+// userPrincipalName range the scan must cover.
+func userFilter(q *query, adv bool) (f *node, lo, hi string, e *graphError) {
+	s := q.get("filter")
+	if s == "" {
+		return nil, "", "", nil
+	}
+	n, err := parseFilter(s)
+	if err != nil {
+		return nil, "", "", badRequest("Invalid filter clause: %s", err.Error())
+	}
+	if e := checkFilter(n, userFilters, "User", adv); e != nil {
+		return nil, "", "", e
+	}
+	lo, hi = upnRange(n)
+	return n, lo, hi, nil
+}
+
+// userScan is how a /users page walks the users: an equality lookup on UPN
+// or mail on the first page is answered from the indexes, in the scan's
+// order; otherwise (or when the result is longer than a page) the scan.
+// The caller holds t.mu.
+func (t *Tenant) userScan(f *node, after cursor, top int) func(after cursor, from, to string, fn func(u *User, key string) bool) {
+	if f == nil || after.key != "" {
+		return t.users.scan
+	}
+	hits, ok := t.users.lookup(f)
+	if !ok || len(hits) > top {
+		return t.users.scan
+	}
+	return func(_ cursor, _, _ string, fn func(u *User, key string) bool) {
+		for i := range hits {
+			if !fn(&hits[i], hits[i].key()) {
+				return
+			}
+		}
+	}
 }
 
 // countUsers is @odata.count for a /users filter; the caller holds t.mu.

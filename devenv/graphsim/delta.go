@@ -1,6 +1,7 @@
 package graphsim
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -31,6 +32,19 @@ type deltaState struct {
 	Key    string   `json:"k,omitempty"` // initial round: last key served
 	ID     string   `json:"d,omitempty"`
 	After  uint64   `json:"a,omitempty"` // change round: last seq served
+}
+
+// deltaPageLimit is the page size: deltaPageSize, or less when the
+// request's Prefer: odata.maxpagesize asks for less.
+func deltaPageLimit(r *http.Request) int {
+	page := deltaPageSize
+	if p := r.Header.Get("Prefer"); strings.Contains(p, "odata.maxpagesize=") {
+		n, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(strings.SplitN(p, "odata.maxpagesize=", 2)[1], ",", 2)[0]))
+		if err == nil && n > 0 {
+			page = min(n, deltaPageSize)
+		}
+	}
+	return page
 }
 
 // token is the state as a delta token: the one page token (paging.go)
@@ -64,13 +78,7 @@ func usersDelta(c *call, _ params) *graphError {
 			return unsupportedQuery("Unsupported query option '$%s' on a delta request.", k)
 		}
 	}
-	page := deltaPageSize
-	if p := c.r.Header.Get("Prefer"); strings.Contains(p, "odata.maxpagesize=") {
-		n, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(strings.SplitN(p, "odata.maxpagesize=", 2)[1], ",", 2)[0]))
-		if err == nil && n > 0 {
-			page = min(n, deltaPageSize)
-		}
-	}
+	page := deltaPageLimit(c.r)
 	c.t.mu.Lock()
 	defer c.t.mu.Unlock()
 	now := time.Now()
@@ -101,11 +109,21 @@ func usersDelta(c *call, _ params) *graphError {
 	if e != nil {
 		return e
 	}
-	var items []byte
-	n := 0
-	more := false
+	items, n, more := c.t.deltaPage(&st, fields, page)
+	c.t.countPage(n)
+	if more {
+		return c.writeDelta(items, st, true)
+	}
+	final := deltaState{Sel: st.Sel, Since: st.Until, Issued: now.UnixMilli()}
+	return c.writeDelta(items, final, false)
+}
+
+// deltaPage collects up to page items of the round st (advancing st past
+// them): every user in key order in the initial round, else the changed
+// and deleted users in change order. The caller holds t.mu.
+func (t *Tenant) deltaPage(st *deltaState, fields []*userField, page int) (items []byte, n int, more bool) {
 	if st.Init {
-		c.t.users.scan(cursor{key: st.Key, id: st.ID}, "", "", func(u *User, key string) bool {
+		t.users.scan(cursor{key: st.Key, id: st.ID}, "", "", func(u *User, key string) bool {
 			if n == page {
 				more = true
 				return false
@@ -120,8 +138,8 @@ func usersDelta(c *call, _ params) *graphError {
 		})
 	} else {
 		var recs []*userRec
-		c.t.users.each(func(r *userRec) {
-			if r.seq > st.After && r.seq <= st.Until && c.t.reportable(r, st.Since, fields) {
+		t.users.each(func(r *userRec) {
+			if r.seq > st.After && r.seq <= st.Until && t.reportable(r, st.Since, fields) {
 				recs = append(recs, r)
 			}
 		})
@@ -145,12 +163,7 @@ func usersDelta(c *call, _ params) *graphError {
 			st.After = r.seq
 		}
 	}
-	c.t.countPage(n)
-	if more {
-		return c.writeDelta(items, st, true)
-	}
-	final := deltaState{Sel: st.Sel, Since: st.Until, Issued: now.UnixMilli()}
-	return c.writeDelta(items, final, false)
+	return items, n, more
 }
 
 // reportable: a deleted user, a user created since, or a change to a

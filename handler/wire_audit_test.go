@@ -64,11 +64,7 @@ func TestAuditSurvivesSIGKILL(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("AUDIT_KILL_USERS")); err == nil && n > 0 {
 		tenantSize = n
 	}
-	sim := graphsim.New(graphsim.Options{Seed: 77, Users: tenantSize, Mix: mix})
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
+	sim := graphsim.Start(t, graphsim.Options{Seed: 77, Users: tenantSize, Mix: mix})
 	sim.Tenant().SetLatency(20 * time.Millisecond)
 
 	env := append(os.Environ(), "AUDIT_HANDLER_PROCESS=1",

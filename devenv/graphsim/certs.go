@@ -1,20 +1,17 @@
 package graphsim
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"math/big"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/identity-ops/aircall-entra-sso/handler/fedmeta/fedmetatest"
 )
 
 // signingCert is a token signing certificate of a service principal, as
@@ -31,58 +28,15 @@ type signingCert struct {
 	start, end  time.Time
 }
 
-var (
-	keyMu   sync.Mutex
-	keyPool []*rsa.PrivateKey
-)
-
-// rsaKey returns a 2048-bit RSA key. The first four are fresh; later ones
-// are reused round-robin to keep tests fast (certificates, serials and
-// thumbprints still differ).
-func rsaKey() (*rsa.PrivateKey, error) {
-	keyMu.Lock()
-	defer keyMu.Unlock()
-	if len(keyPool) < 4 {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			return nil, err
-		}
-		keyPool = append(keyPool, k)
-		return k, nil
-	}
-	k := keyPool[0]
-	keyPool = append(keyPool[1:], k)
-	return k, nil
-}
-
 // newSigningCert creates a self-signed certificate with subject
-// displayName ("CN=…") valid from now to end.
+// displayName ("CN=…") valid from now to end, with the tests' one
+// certificate maker (fedmetatest.NewCert, which also reuses RSA keys after
+// the first few to keep tests fast).
 func newSigningCert(displayName string, end time.Time) (*signingCert, error) {
-	key, err := rsaKey()
-	if err != nil {
-		return nil, fmt.Errorf("graphsim: generate RSA key: %w", err)
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	if err != nil {
-		return nil, err
-	}
 	start := time.Now().UTC()
-	cn := strings.TrimPrefix(displayName, "CN=")
-	tmpl := &x509.Certificate{
-		SerialNumber: serial, Subject: pkix.Name{CommonName: cn}, Issuer: pkix.Name{CommonName: cn},
-		NotBefore: start.Add(-time.Minute), NotAfter: end, SignatureAlgorithm: x509.SHA256WithRSA,
-		KeyUsage: x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, fmt.Errorf("graphsim: create certificate: %w", err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha1.Sum(der)
-	return &signingCert{der: der, cert: cert, key: key, thumbprint: strings.ToUpper(hex.EncodeToString(sum[:])),
+	c := fedmetatest.NewCert(strings.TrimPrefix(displayName, "CN="), start.Add(-time.Minute), end)
+	sum := sha1.Sum(c.DER)
+	return &signingCert{der: c.DER, cert: c.Cert, key: c.Key, thumbprint: strings.ToUpper(hex.EncodeToString(sum[:])),
 		signKeyID: uuid.NewString(), verifyKeyID: uuid.NewString(), displayName: displayName, start: start, end: end}, nil
 }
 
@@ -107,55 +61,6 @@ func (c *signingCert) credentials(withKey bool) ([]any, any) {
 	pwd := map[string]any{"customKeyIdentifier": c.customKeyID(), "displayName": c.displayName, "endDateTime": stamp7(c.end),
 		"hint": nil, "keyId": c.signKeyID, "secretText": nil, "startDateTime": stamp7(c.start)}
 	return []any{cred(c.signKeyID, "X509CertAndPassword", "Sign"), cred(c.verifyKeyID, "AsymmetricX509Cert", "Verify")}, pwd
-}
-
-// addTokenSigningCertificate: POST /servicePrincipals/{id}/addTokenSigningCertificate
-// {"displayName":"CN=…","endDateTime":"…"} → 200 selfSignedCertificate.
-// The new certificate is inactive until preferredTokenSigningKeyThumbprint
-// names it.
-func addTokenSigningCertificate(c *call) *graphError {
-	body, e := c.decodeObject()
-	if e != nil {
-		return e
-	}
-	name, _ := body["displayName"].(string)
-	if name == "" {
-		name = "CN=Microsoft Azure Federated SSO Certificate"
-	}
-	if !strings.HasPrefix(name, "CN=") {
-		return badRequest("The displayName must start with 'CN='.")
-	}
-	end := time.Now().UTC().AddDate(3, 0, 0)
-	if s, _ := body["endDateTime"].(string); s != "" {
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			return badRequest("Invalid value specified for property 'endDateTime': '%s'.", s)
-		}
-		if t.Before(time.Now()) || t.After(time.Now().AddDate(3, 0, 1)) {
-			return badRequest("The endDateTime must be in the future and at most 3 years from now.")
-		}
-		end = t.UTC()
-	}
-	c.t.mu.Lock()
-	sp := c.t.lookup("servicePrincipals", c.args[0], "")
-	c.t.mu.Unlock()
-	if sp == nil {
-		return notFound(c.args[0])
-	}
-	cert, err := newSigningCert(name, end)
-	if err != nil {
-		return errf(500, "generalException", "Could not create the certificate: %v", err)
-	}
-	c.t.mu.Lock()
-	sp.certs = append(sp.certs, cert)
-	c.t.mu.Unlock()
-	writeJSON(c.w, 200, map[string]any{
-		"@odata.context": c.ctx("microsoft.graph.selfSignedCertificate"), "customKeyIdentifier": cert.customKeyID(),
-		"displayName": name, "endDateTime": cert.end.Format(time.RFC3339), "key": base64.StdEncoding.EncodeToString(cert.der),
-		"keyId": cert.verifyKeyID, "startDateTime": stamp7(cert.start), "thumbprint": cert.thumbprint,
-		"type": "AsymmetricX509Cert", "usage": "Verify",
-	})
-	return nil
 }
 
 // RotateSigningCertificate adds a new signing certificate (3 years) to the

@@ -1,13 +1,20 @@
 package graphsim
 
 import (
-	"encoding/json"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// deltaRoutes: the users delta query.
+func deltaRoutes() []route {
+	return []route{
+		{method: "GET", pattern: "/v1.0/users/delta", handle: usersDelta, ru: 2, selectDiscount: true, doc: "learn.microsoft.com/graph/api/user-delta"},
+	}
+}
 
 // deltaPageSize is the page size of users/delta, also the most Prefer:
 // odata.maxpagesize can ask (a Microsoft answer on Q&A: 200 for objects such
@@ -27,18 +34,29 @@ type deltaState struct {
 	After  uint64   `json:"a,omitempty"` // change round: last seq served
 }
 
-func (d deltaState) encode() string {
-	b, _ := json.Marshal(d)
-	return b64url(b)
+// deltaPageLimit is the page size: deltaPageSize, or less when the
+// request's Prefer: odata.maxpagesize asks for less.
+func deltaPageLimit(r *http.Request) int {
+	page := deltaPageSize
+	if p := r.Header.Get("Prefer"); strings.Contains(p, "odata.maxpagesize=") {
+		n, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(strings.SplitN(p, "odata.maxpagesize=", 2)[1], ",", 2)[0]))
+		if err == nil && n > 0 {
+			page = min(n, deltaPageSize)
+		}
+	}
+	return page
 }
 
+// token is the state as a delta token: the one page token (paging.go)
+// holding it.
+func (d deltaState) token() string { return pageToken{Delta: &d}.encode() }
+
 func decodeDelta(s string) (deltaState, bool) {
-	var d deltaState
-	raw, err := unb64url(s)
-	if err != nil || json.Unmarshal(raw, &d) != nil || d.Issued == 0 {
-		return d, false
+	p, ok := decodePageToken(s)
+	if !ok || p.Delta == nil || p.Delta.Issued == 0 {
+		return deltaState{}, false
 	}
-	return d, true
+	return *p.Delta, true
 }
 
 // usersDelta: GET /users/delta.
@@ -50,7 +68,7 @@ func decodeDelta(s string) (deltaState, bool) {
 // just a deltaLink for "now". $top is ignored (as users report Graph
 // does), $expand, $orderby and $filter are refused. A token issued before Tenant.ExpireDeltaTokens, older than 7
 // days, or unreadable answers 410 Gone with a Location to start over.
-func usersDelta(c *call) *graphError {
+func usersDelta(c *call, _ params) *graphError {
 	q, e := parseQuery(c.r, deltaPageSize)
 	if e != nil {
 		return e
@@ -60,13 +78,7 @@ func usersDelta(c *call) *graphError {
 			return unsupportedQuery("Unsupported query option '$%s' on a delta request.", k)
 		}
 	}
-	page := deltaPageSize
-	if p := c.r.Header.Get("Prefer"); strings.Contains(p, "odata.maxpagesize=") {
-		n, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(strings.SplitN(p, "odata.maxpagesize=", 2)[1], ",", 2)[0]))
-		if err == nil && n > 0 {
-			page = min(n, deltaPageSize)
-		}
-	}
+	page := deltaPageLimit(c.r)
 	c.t.mu.Lock()
 	defer c.t.mu.Unlock()
 	now := time.Now()
@@ -83,7 +95,7 @@ func usersDelta(c *call) *graphError {
 		}
 		st = d
 	case dtok == "latest":
-		return c.writeDelta(nil, "", deltaState{Sel: q.sel, Since: c.t.users.seq, Issued: now.UnixMilli()}, false)
+		return c.writeDelta(nil, deltaState{Sel: q.sel, Since: c.t.users.seq, Issued: now.UnixMilli()}, false)
 	case dtok != "":
 		d, ok := decodeDelta(dtok)
 		if !ok || c.t.expired(d, now) {
@@ -97,11 +109,21 @@ func usersDelta(c *call) *graphError {
 	if e != nil {
 		return e
 	}
-	var items []byte
-	n := 0
-	more := false
+	items, n, more := c.t.deltaPage(&st, fields, page)
+	c.t.countPage(n)
+	if more {
+		return c.writeDelta(items, st, true)
+	}
+	final := deltaState{Sel: st.Sel, Since: st.Until, Issued: now.UnixMilli()}
+	return c.writeDelta(items, final, false)
+}
+
+// deltaPage collects up to page items of the round st (advancing st past
+// them): every user in key order in the initial round, else the changed
+// and deleted users in change order. The caller holds t.mu.
+func (t *Tenant) deltaPage(st *deltaState, fields []*userField, page int) (items []byte, n int, more bool) {
 	if st.Init {
-		c.t.users.scan(cursor{key: st.Key, id: st.ID}, "", "", func(u *User, key string) bool {
+		t.users.scan(cursor{key: st.Key, id: st.ID}, "", "", func(u *User, key string) bool {
 			if n == page {
 				more = true
 				return false
@@ -116,8 +138,8 @@ func usersDelta(c *call) *graphError {
 		})
 	} else {
 		var recs []*userRec
-		c.t.users.each(func(r *userRec) {
-			if r.seq > st.After && r.seq <= st.Until && c.t.reportable(r, st.Since, fields) {
+		t.users.each(func(r *userRec) {
+			if r.seq > st.After && r.seq <= st.Until && t.reportable(r, st.Since, fields) {
 				recs = append(recs, r)
 			}
 		})
@@ -141,12 +163,7 @@ func usersDelta(c *call) *graphError {
 			st.After = r.seq
 		}
 	}
-	c.t.countPage(n)
-	if more {
-		return c.writeDelta(items, st.encode(), st, true)
-	}
-	final := deltaState{Sel: st.Sel, Since: st.Until, Issued: now.UnixMilli()}
-	return c.writeDelta(items, "", final, false)
+	return items, n, more
 }
 
 // reportable: a deleted user, a user created since, or a change to a
@@ -166,21 +183,16 @@ func (t *Tenant) reportable(r *userRec, since uint64, fields []*userField) bool 
 	return false
 }
 
-func (c *call) writeDelta(items []byte, skiptoken string, st deltaState, more bool) *graphError {
-	b := []byte(`{"@odata.context":`)
-	b = appendJSONString(b, c.ctx("users"+selSuffix(st.Sel)))
-	link := c.base + "/" + c.version + "/users/delta?"
+// writeDelta writes a page of a delta round: a nextLink holding st while
+// more follows, else the deltaLink that starts the next round from st.
+func (c *call) writeDelta(items []byte, st deltaState, more bool) *graphError {
+	pg := listPage{context: c.ctx("users" + selSuffix(st.Sel)), count: -1, items: items}
 	if more {
-		b = append(b, `,"@odata.nextLink":`...)
-		b = appendJSONString(b, link+"$skiptoken="+skiptoken)
+		pg.next = &pageToken{Delta: &st}
 	} else {
-		b = append(b, `,"@odata.deltaLink":`...)
-		b = appendJSONString(b, link+"$deltatoken="+st.encode())
+		pg.deltaLink = c.base + "/" + c.version + "/users/delta?$deltatoken=" + st.token()
 	}
-	b = append(b, `,"value":[`...)
-	b = append(b, items...)
-	b = append(b, "]}"...)
-	writeJSON(c.w, 200, b)
+	c.writePage(pg)
 	return nil
 }
 

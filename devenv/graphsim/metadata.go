@@ -8,11 +8,28 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
-	dsig "github.com/russellhaering/goxmldsig"
+	"github.com/identity-ops/aircall-entra-sso/handler/fedmeta/fedmetatest"
 )
 
+// metadataRoutes: the login authority's federation metadata of an app
+// (not Graph: no faults, authentication or charge; latency applies).
+func metadataRoutes() []route {
+	return []route{
+		{method: "GET", pattern: "/{tenant}/federationmetadata/2007-06/federationmetadata.xml", serve: (*Server).serveMetadata,
+			doc: "learn.microsoft.com/entra/identity-platform/federation-metadata"},
+	}
+}
+
+// serveMetadata delays by the configured latency, then serves the
+// metadata.
+func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request, _ params) {
+	if s.delay(r.Context()) {
+		s.metadata(w, r)
+	}
+}
+
 // metadata serves GET /{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid=…:
-// the app's federation metadata as notes §10 describes it (UTF-8 BOM,
+// the app's federation metadata in Entra's shape (UTF-8 BOM,
 // EntityDescriptor entityID https://sts.windows.net/{tid}/, the WS-Fed STS
 // RoleDescriptor, the IDPSSODescriptor with SingleLogoutService and two
 // SingleSignOnService at {authority}/{tid}/saml2), listing the service
@@ -130,27 +147,11 @@ func buildMetadata(authority, tid string, certs []*signingCert, signer *signingC
 		sso.CreateAttr("Location", base+"/saml2")
 	}
 
-	ctx, err := dsig.NewSigningContext(signer.key, [][]byte{signer.der})
+	signed, err := fedmetatest.Sign(root, signer.key, signer.der)
 	if err != nil {
 		return nil, err
 	}
-	ctx.Prefix = ""
-	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
-	signed, err := ctx.SignEnveloped(root)
-	if err != nil {
-		return nil, err
-	}
-	// Entra puts the Signature first; goxmldsig appends it.
-	n := len(signed.Child)
-	signed.Child = append([]etree.Token{signed.Child[n-1]}, signed.Child[:n-1]...)
-	doc := etree.NewDocument()
-	doc.CreateProcInst("xml", `version="1.0" encoding="utf-8"`)
-	doc.SetRoot(signed)
-	b, err := doc.WriteToBytes()
-	if err != nil {
-		return nil, err
-	}
-	return append([]byte{0xEF, 0xBB, 0xBF}, b...), nil
+	return fedmetatest.Serialize(signed, true)
 }
 
 func addSigningKeys(parent *etree.Element, certs []*signingCert) {

@@ -65,7 +65,7 @@ func thumb(c *x509.Certificate) string {
 }
 
 func TestFederationMetadataSignedAndRotated(t *testing.T) {
-	srv := startSim(t, graphsim.Options{Seed: 1, Mix: graphsim.Mix{App: true}})
+	srv := graphsim.Start(t, graphsim.Options{Seed: 1, Mix: graphsim.Mix{App: true}})
 	ten := srv.Tenant()
 	app := ten.Apps()[0]
 	certs, signer, doc := fetchMetadata(t, srv.MetadataURL(app.AppID))

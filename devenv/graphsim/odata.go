@@ -247,22 +247,6 @@ func (q *query) project(props map[string]any) map[string]any {
 	return out
 }
 
-// nextLink is the request's URL on base with skiptoken replaced.
-func nextLink(base string, r *http.Request, skiptoken string) string {
-	v := r.URL.Query()
-	v.Del("$skiptoken")
-	v.Del("skiptoken")
-	v.Set("$skiptoken", skiptoken)
-	return base + r.URL.Path + "?" + encodeQuery(v)
-}
-
-// encodeQuery encodes like url.Values.Encode but keeps $ , ( ) ' readable,
-// as Graph's own links do.
-func encodeQuery(v url.Values) string {
-	s := v.Encode()
-	return strings.NewReplacer("+", "%20", "%24", "$", "%2C", ",", "%28", "(", "%29", ")", "%27", "'").Replace(s)
-}
-
 func contextURL(base, version, suffix string) string {
 	return base + "/" + version + "/$metadata#" + suffix
 }

@@ -2,6 +2,7 @@ package graphsim
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -9,145 +10,157 @@ import (
 // to (it appears in x-ms-throttle-scope).
 const simAppID = "5e3ce6c0-2b1f-4285-8d4b-75ee78787346"
 
-type routeMatch struct {
-	name   string // "GET /v1.0/users/{id}"
-	handle func(*call) *graphError
-	args   []string
-	write  bool
-	// ru is the base resource-unit cost; selectDiscount lowers it by one
-	// with $select (identity service cost table, notes §Reading users).
+// route is one row of the simulator's route table: an endpoint, what
+// serves it, what it costs and the Microsoft Learn page its behaviour
+// follows. Each resource file (applications.go, users.go, …) lists its
+// rows; routeTable joins them, and the endpoint list in doc.go is checked
+// against it (TestDocListsEveryRoute).
+type route struct {
+	method string
+	// pattern is the URL path with named parameters: a segment "{id}", or
+	// a parameter inside a segment as in "applications(appId='{appId}')".
+	pattern string
+	// handle serves a Graph request (after faults, authentication and the
+	// resource-unit charge); params holds the pattern's named parameters.
+	handle func(c *call, p params) *graphError
+	// serve, instead of handle, serves an endpoint that is not Graph (the
+	// managed-identity token, federation metadata): no faults, no
+	// authentication, no charge. It is selected by path alone and answers
+	// other methods itself.
+	serve func(s *Server, w http.ResponseWriter, r *http.Request, p params)
+	// ru is the resource-unit cost charged for throttling (0 = 1; writes
+	// cost 1); selectDiscount lowers it by one with $select.
 	ru             int
 	selectDiscount bool
+	// doc is the Microsoft Learn page the behaviour follows (host and
+	// path, e.g. learn.microsoft.com/graph/api/user-list).
+	doc string
 }
 
-func (m routeMatch) cost(r *http.Request) int {
-	c := m.ru
-	if c == 0 {
+// params are a matched route's named path parameters.
+type params map[string]string
+
+// routeTable is every endpoint the simulator serves, grouped by resource.
+func routeTable() []route {
+	return slices.Concat(applicationRoutes(), servicePrincipalRoutes(), appRoleAssignmentRoutes(), policyRoutes(),
+		userRoutes(), deltaRoutes(), groupRoutes(), tokenRoutes(), metadataRoutes())
+}
+
+// write reports whether the route changes the tenant (charged against
+// the write budget).
+func (rt *route) write() bool { return rt.handle != nil && rt.method != http.MethodGet }
+
+// name is the route's key in Stats.Requests, e.g. "GET /v1.0/users/{id}".
+func (rt *route) name() string { return rt.method + " " + rt.pattern }
+
+func (rt *route) cost(r *http.Request) int {
+	c := rt.ru
+	if c == 0 || rt.write() {
 		c = 1
 	}
-	if m.selectDiscount && (r.URL.Query().Get("$select") != "" || r.URL.Query().Get("select") != "") {
+	if rt.selectDiscount && (r.URL.Query().Get("$select") != "" || r.URL.Query().Get("select") != "") {
 		c--
 	}
 	return c
 }
 
-func (m routeMatch) kind() string {
-	if m.write {
+func (rt *route) kind() string {
+	if rt.write() {
 		return "Write"
 	}
 	return "Read"
 }
 
-// alternateKey splits "servicePrincipals(appId='x')" into
-// ("servicePrincipals", "x", true).
-func alternateKey(seg string) (string, string, bool) {
-	i := strings.Index(seg, "(")
-	if i < 0 || !strings.HasSuffix(seg, ")") {
-		return seg, "", false
-	}
-	inner := seg[i+1 : len(seg)-1]
-	k, v, ok := strings.Cut(inner, "=")
-	if !ok || !strings.EqualFold(strings.TrimSpace(k), "appId") {
-		return seg, "", false
-	}
-	v = strings.Trim(strings.TrimSpace(v), "'")
-	return seg[:i], v, true
+// router matches request paths against the route table.
+type router struct {
+	routes []route
+	segs   [][]string // each route's pattern, split at "/"
 }
 
-// route maps a request to its handler.
-func route(method, version, rest string) routeMatch {
-	segs := strings.Split(strings.TrimRight(rest, "/"), "/")
-	m := routeMatch{}
-	name := func(tmpl string) string { return method + " /" + version + "/" + tmpl }
-	if version == "beta" {
-		if len(segs) == 3 && segs[0] == "servicePrincipals" && segs[2] == "claimsPolicy" {
-			m.args = []string{segs[1]}
-			m.name = name("servicePrincipals/{id}/claimsPolicy")
-			switch method {
-			case http.MethodGet:
-				m.handle = getClaimsPolicy
-			case http.MethodPut, http.MethodPatch:
-				m.handle, m.write = putClaimsPolicy, true
+func newRouter(rs []route) *router {
+	rt := &router{routes: rs}
+	for _, r := range rs {
+		rt.segs = append(rt.segs, strings.Split(strings.Trim(r.pattern, "/"), "/"))
+	}
+	return rt
+}
+
+// match returns the route for method and path with its parameters. When
+// several patterns match, the one with the fewest parameters wins
+// (/users/delta before /users/{id}). A path that matches a Graph pattern
+// under another method returns a route without a handler (named after
+// the pattern); a path no pattern matches returns nil.
+func (rt *router) match(method, path string) (*route, params) {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	for i, s := range segs {
+		segs[i] = canonicalKey(s)
+	}
+	var best, pathOnly *route
+	var bestP, pathOnlyP params
+	for i := range rt.routes {
+		r := &rt.routes[i]
+		p, ok := matchSegments(rt.segs[i], segs)
+		if !ok {
+			continue
+		}
+		if r.serve == nil && r.method != method {
+			if pathOnly == nil || len(p) < len(pathOnlyP) {
+				pathOnly, pathOnlyP = r, p
 			}
-			return m
+			continue
 		}
-		m.name = name(rest)
-		return m
+		if best == nil || len(p) < len(bestP) {
+			best, bestP = r, p
+		}
 	}
-	head, altKey, isAlt := alternateKey(segs[0])
-	switch {
-	case head == "applicationTemplates" && len(segs) == 3 && segs[2] == "instantiate" && method == http.MethodPost:
-		m.name, m.args, m.handle, m.write = name("applicationTemplates/{id}/instantiate"), []string{segs[1]}, instantiateTemplate, true
-	case (head == "applications" || head == "servicePrincipals") && len(segs) == 1 && !isAlt && method == http.MethodGet:
-		m.name, m.args, m.handle = name(head), []string{head}, listObjects
-	case (head == "applications" || head == "servicePrincipals") && (len(segs) == 2 && !isAlt || len(segs) == 1 && isAlt):
-		kind := head
-		if isAlt {
-			m.name, m.args = name(head+"(appId=)"), []string{kind, "", altKey}
-		} else {
-			m.name, m.args = name(head+"/{id}"), []string{kind, segs[1], ""}
-		}
-		switch method {
-		case http.MethodGet:
-			m.handle = getObject
-		case http.MethodPatch:
-			m.handle, m.write = patchObject, true
-		}
-	case head == "servicePrincipals" && len(segs) >= 3 && !isAlt:
-		m.args = []string{segs[1]}
-		sub := strings.Join(segs[2:], "/")
-		switch {
-		case sub == "addTokenSigningCertificate" && method == http.MethodPost:
-			m.name, m.handle, m.write = name("servicePrincipals/{id}/addTokenSigningCertificate"), addTokenSigningCertificate, true
-		case sub == "claimsMappingPolicies" && method == http.MethodGet:
-			m.name, m.handle = name("servicePrincipals/{id}/claimsMappingPolicies"), listSPClaimsPolicies
-		case sub == "claimsMappingPolicies/$ref" && method == http.MethodPost:
-			m.name, m.handle, m.write = name("servicePrincipals/{id}/claimsMappingPolicies/$ref"), addSPClaimsPolicyRef, true
-		case len(segs) == 5 && segs[2] == "claimsMappingPolicies" && segs[4] == "$ref" && method == http.MethodDelete:
-			m.name, m.handle, m.write = name("servicePrincipals/{id}/claimsMappingPolicies/{pid}/$ref"), removeSPClaimsPolicyRef, true
-			m.args = append(m.args, segs[3])
-		case sub == "appRoleAssignedTo" && method == http.MethodGet:
-			m.name, m.handle = name("servicePrincipals/{id}/appRoleAssignedTo"), listAssignments
-		case sub == "appRoleAssignedTo" && method == http.MethodPost:
-			m.name, m.handle, m.write = name("servicePrincipals/{id}/appRoleAssignedTo"), postAssignment, true
-		default:
-			m.name = name("servicePrincipals/{id}/" + sub)
-		}
-	case head == "policies" && len(segs) == 2 && segs[1] == "defaultAppManagementPolicy" && method == http.MethodGet:
-		m.name, m.handle = name("policies/defaultAppManagementPolicy"), getAppManagementPolicy
-	case head == "policies" && len(segs) == 2 && segs[1] == "claimsMappingPolicies":
-		m.name = name("policies/claimsMappingPolicies")
-		switch method {
-		case http.MethodGet:
-			m.handle = listClaimsPolicies
-		case http.MethodPost:
-			m.handle, m.write = createClaimsPolicy, true
-		}
-	case head == "policies" && len(segs) == 3 && segs[1] == "claimsMappingPolicies":
-		m.name, m.args = name("policies/claimsMappingPolicies/{id}"), []string{segs[2]}
-		switch method {
-		case http.MethodGet:
-			m.handle = getClaimsPolicyObject
-		case http.MethodDelete:
-			m.handle, m.write = deleteClaimsPolicy, true
-		}
-	case head == "users" && len(segs) == 1 && method == http.MethodGet:
-		m.name, m.handle, m.ru, m.selectDiscount = name("users"), listUsers, 2, true
-	case head == "users" && len(segs) == 2 && segs[1] == "delta" && method == http.MethodGet:
-		m.name, m.handle, m.ru, m.selectDiscount = name("users/delta"), usersDelta, 2, true
-	case head == "users" && len(segs) == 2 && method == http.MethodGet:
-		m.name, m.args, m.handle = name("users/{id}"), []string{segs[1]}, getUser
-	case head == "users" && len(segs) == 3 && segs[2] == "memberOf" && method == http.MethodGet:
-		m.name, m.args, m.handle = name("users/{id}/memberOf"), []string{segs[1]}, listMemberOf
-	case head == "groups" && len(segs) == 2 && method == http.MethodGet:
-		m.name, m.args, m.handle = name("groups/{id}"), []string{segs[1]}, getGroup
-	case head == "groups" && len(segs) == 3 && segs[2] == "members" && method == http.MethodGet:
-		m.name, m.args, m.handle, m.ru = name("groups/{id}/members"), []string{segs[1]}, listMembers, 3
-	default:
-		m.name = name(rest)
+	if best != nil {
+		return best, bestP
 	}
-	if m.write {
-		m.ru = 1
+	if pathOnly != nil {
+		return &route{method: method, pattern: pathOnly.pattern}, pathOnlyP
 	}
-	return m
+	return nil, nil
+}
+
+// matchSegments matches path segments against a pattern's.
+func matchSegments(pattern, segs []string) (params, bool) {
+	if len(pattern) != len(segs) {
+		return nil, false
+	}
+	var p params
+	for i, ps := range pattern {
+		open := strings.IndexByte(ps, '{')
+		if open < 0 {
+			if ps != segs[i] {
+				return nil, false
+			}
+			continue
+		}
+		end := strings.IndexByte(ps, '}')
+		prefix, name, suffix := ps[:open], ps[open+1:end], ps[end+1:]
+		s := segs[i]
+		if len(s) < len(prefix)+len(suffix) || !strings.HasPrefix(s, prefix) || !strings.HasSuffix(s, suffix) {
+			return nil, false
+		}
+		if p == nil {
+			p = params{}
+		}
+		p[name] = s[len(prefix) : len(s)-len(suffix)]
+	}
+	return p, true
+}
+
+// canonicalKey rewrites an alternate-key segment as Graph accepts it
+// (servicePrincipals(appId = "x"), appid=x, …) to the one form the route
+// patterns use: servicePrincipals(appId='x').
+func canonicalKey(seg string) string {
+	i := strings.Index(seg, "(")
+	if i < 0 || !strings.HasSuffix(seg, ")") {
+		return seg
+	}
+	k, v, ok := strings.Cut(seg[i+1:len(seg)-1], "=")
+	if !ok || !strings.EqualFold(strings.TrimSpace(k), "appId") {
+		return seg
+	}
+	return seg[:i] + "(appId='" + strings.Trim(strings.TrimSpace(v), "'") + "')"
 }

@@ -88,16 +88,6 @@ func newSDK(t *testing.T, srv *graphsim.Server, baseURL string, parent http.Roun
 	return sdk{adapter: adapter, params: map[string]string{"baseurl": baseURL + "/v1.0"}}
 }
 
-func startSim(t *testing.T, o graphsim.Options) *graphsim.Server {
-	t.Helper()
-	srv := graphsim.New(o)
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	return srv
-}
-
 func odataCode(err error) (int, string, string) {
 	var oe *odataerrors.ODataError
 	if errors.As(err, &oe) {
@@ -135,7 +125,7 @@ func TestSDKProvisioningFlow(t *testing.T) {
 		tls  bool
 	}{{"http", false}, {"https", true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := startSim(t, graphsim.Options{Seed: 3, Users: 10})
+			srv := graphsim.Start(t, graphsim.Options{Seed: 3, Users: 10})
 			base, parent := srv.URL(), http.RoundTripper(nil)
 			if tc.tls {
 				base, parent = srv.TLSURL(), srv.TLSClient().Transport
@@ -243,7 +233,7 @@ func TestSDKIdentifierURIPolicy(t *testing.T) {
 		{graphsim.PolicyStrict, true, "InvalidIdentifierUriAsPerAppPolicy"},
 	} {
 		t.Run(string(tc.mode)+map[bool]string{true: "-saml", false: ""}[tc.saml], func(t *testing.T) {
-			srv := startSim(t, graphsim.Options{})
+			srv := graphsim.Start(t, graphsim.Options{})
 			srv.Tenant().SetPolicyMode(tc.mode)
 			c := newSDK(t, srv, srv.URL(), nil)
 			res := instantiate(t, c, "Aircall")
@@ -278,7 +268,7 @@ func TestSDKIdentifierURIPolicy(t *testing.T) {
 }
 
 func TestSDKUsersPagingAndRetry(t *testing.T) {
-	srv := startSim(t, graphsim.Options{Seed: 9, Users: 2500, Mix: graphsim.Mix{Guests: 0.1}})
+	srv := graphsim.Start(t, graphsim.Options{Seed: 9, Users: 2500, Mix: graphsim.Mix{Guests: 0.1}})
 	c := newSDK(t, srv, srv.URL(), nil)
 	ctx := context.Background()
 	// One 429 with Retry-After on the second page: the SDK retries it.
@@ -331,7 +321,7 @@ func TestSDKUsersPagingAndRetry(t *testing.T) {
 }
 
 func TestManagedIdentityCredential(t *testing.T) {
-	srv := startSim(t, graphsim.Options{Seed: 1, Users: 5})
+	srv := graphsim.Start(t, graphsim.Options{Seed: 1, Users: 5})
 	t.Setenv("IDENTITY_ENDPOINT", srv.IdentityEndpoint())
 	t.Setenv("IDENTITY_HEADER", srv.IdentityHeader())
 	cred, err := azidentity.NewManagedIdentityCredential(nil)

@@ -44,6 +44,7 @@ type Server struct {
 	log     *slog.Logger
 	secret  string // X-IDENTITY-HEADER value
 	handler http.Handler
+	routes  *router
 }
 
 // New returns a server for o; call Start.
@@ -52,7 +53,7 @@ func New(o Options) *Server {
 	if t == nil {
 		t = GenerateTenant(o.Seed, o.Users, o.Mix)
 	}
-	s := &Server{t: t, o: o, log: o.Logger, secret: uuid.NewString()}
+	s := &Server{t: t, o: o, log: o.Logger, secret: uuid.NewString(), routes: newRouter(routeTable())}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -151,17 +152,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("client-request-id", c)
 	}
 	p := r.URL.Path
+	rt, params := s.routes.match(r.Method, p)
 	switch {
-	case p == "/msi/token":
-		s.t.countRequest(r.Method + " /msi/token")
-		s.token(w, r)
-		return
-	case strings.Contains(p, "/federationmetadata/2007-06/federationmetadata.xml"):
-		s.t.countRequest(r.Method + " /{tenant}/federationmetadata")
-		if !s.delay(r.Context()) {
-			return
-		}
-		s.metadata(w, r)
+	case rt != nil && rt.serve != nil:
+		s.t.countRequest(r.Method + " " + rt.pattern)
+		rt.serve(s, w, r, params)
 		return
 	case p == "/" || p == "/healthz":
 		w.WriteHeader(http.StatusOK)
@@ -172,14 +167,36 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	version, rest, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
-	rt := route(r.Method, version, rest)
-	s.t.countRequest(rt.name)
+	if rt == nil {
+		rt = &route{method: r.Method, pattern: "/" + version + "/" + rest}
+	}
+	s.t.countRequest(rt.name())
 	if !s.delay(r.Context()) {
 		return
 	}
+	if s.refuse(w, r, rt) {
+		return
+	}
+	if rt.handle == nil {
+		writeError(w, r, errf(400, "BadRequest", "Resource not found for the segment '%s'.", lastSegment(rest)))
+		return
+	}
+	c := &call{s: s, t: s.t, w: w, r: r, base: base(r), version: version}
+	if e := rt.handle(c, params); e != nil {
+		if e.status >= 500 || e.status == 429 {
+			s.log.Warn("graphsim: failed request", "route", rt.name(), "status", e.status)
+		}
+		writeError(w, r, e)
+	}
+}
+
+// refuse answers an injected fault, a missing or bad token, or the
+// throttling of a request over its resource-unit budget; false lets the
+// request through (with x-ms-resource-unit set).
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, rt *route) bool {
 	if status, reset, ra := s.t.fault(r); reset {
 		hijackClose(w)
-		return
+		return true
 	} else if status != 0 {
 		e := errf(status, "serviceNotAvailable", "Service unavailable; retry later.")
 		if status == http.StatusTooManyRequests {
@@ -191,14 +208,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			e.header["x-ms-throttle-information"] = "ResourceUnitLimitExceeded"
 		}
 		writeError(w, r, e)
-		return
+		return true
 	}
 	if e := s.authorize(r); e != nil {
 		s.t.countUnauthorized()
 		writeError(w, r, e)
-		return
+		return true
 	}
-	ok, ra, exceeded, used := s.t.charge(rt.cost(r), rt.write, time.Now())
+	ok, ra, exceeded, used := s.t.charge(rt.cost(r), rt.write(), time.Now())
 	if !ok {
 		e := errf(429, "TooManyRequests", "Please retry again later.")
 		e.header = map[string]string{
@@ -209,23 +226,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			"x-ms-throttle-limit-percentage": "1.0",
 		}
 		writeError(w, r, e)
-		return
+		return true
 	}
 	w.Header().Set("x-ms-resource-unit", strconv.Itoa(rt.cost(r)))
 	if used >= 0.8 {
 		w.Header().Set("x-ms-throttle-limit-percentage", strconv.FormatFloat(used, 'f', 1, 64))
 	}
-	if rt.handle == nil {
-		writeError(w, r, errf(400, "BadRequest", "Resource not found for the segment '%s'.", lastSegment(rest)))
-		return
-	}
-	c := &call{s: s, t: s.t, w: w, r: r, base: base(r), version: version, args: rt.args}
-	if e := rt.handle(c); e != nil {
-		if e.status >= 500 || e.status == 429 {
-			s.log.Warn("graphsim: failed request", "route", rt.name, "status", e.status)
-		}
-		writeError(w, r, e)
-	}
+	return false
 }
 
 // delay sleeps the configured latency; false when the client went away.
@@ -285,7 +292,6 @@ type call struct {
 	r       *http.Request
 	base    string
 	version string
-	args    []string
 }
 
 func (c *call) ctx(suffix string) string { return contextURL(c.base, c.version, suffix) }

@@ -15,6 +15,15 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
+// tokenRoutes: the App Service managed-identity token endpoint
+// (not Graph: no faults, authentication or charge).
+func tokenRoutes() []route {
+	return []route{
+		{method: "GET", pattern: "/msi/token", serve: (*Server).token,
+			doc: "learn.microsoft.com/azure/app-service/overview-managed-identity"},
+	}
+}
+
 // tokenKey signs the simulator's access tokens. It is the same in every
 // simulator (and process) on purpose: MSAL caches managed-identity tokens
 // process-wide, so a token one simulator issued must work on the next one a
@@ -94,7 +103,7 @@ func (s *Server) authorize(r *http.Request) *graphError {
 // IDENTITY_HEADER are set: GET ?api-version=2019-08-01&resource=… with
 // header X-IDENTITY-HEADER, answering {access_token, expires_on (epoch
 // seconds as a string), resource, token_type, client_id}.
-func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+func (s *Server) token(w http.ResponseWriter, r *http.Request, _ params) {
 	fail := func(status int, msg string) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)

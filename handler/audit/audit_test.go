@@ -26,7 +26,7 @@ func TestKnownProblemsExactlyOnce(t *testing.T) {
 		{"all, sharded", 6000, domain.ScopeAll},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sim := startSim(t, 11, tc.users, problemMix)
+			sim := graphsim.Start(t, graphsim.Options{Seed: 11, Users: tc.users, Mix: problemMix})
 			f := newFixture(t, sim, tc.scope)
 			want := expected(sim, tc.scope)
 			if len(want) < 100 {
@@ -71,7 +71,7 @@ func TestKnownProblemsExactlyOnce(t *testing.T) {
 }
 
 func TestDeltaReportsOnlyChangedUsers(t *testing.T) {
-	sim := startSim(t, 21, 3000, problemMix)
+	sim := graphsim.Start(t, graphsim.Options{Seed: 21, Users: 3000, Mix: problemMix})
 	f := newFixture(t, sim, domain.ScopeAssigned)
 	f.run(t, audit.Request{})
 	f.sink.take(t)
@@ -122,7 +122,7 @@ func TestDeltaReportsOnlyChangedUsers(t *testing.T) {
 }
 
 func TestScopeChangeForcesFullScan(t *testing.T) {
-	sim := startSim(t, 35, 1200, problemMix)
+	sim := graphsim.Start(t, graphsim.Options{Seed: 35, Users: 1200, Mix: problemMix})
 	f := newFixture(t, sim, domain.ScopeAssigned)
 	f.run(t, audit.Request{})
 	f.sink.take(t)
@@ -150,7 +150,7 @@ func TestScopeChangeForcesFullScan(t *testing.T) {
 }
 
 func TestExpiredDeltaLinkResyncs(t *testing.T) {
-	sim := startSim(t, 31, 2500, problemMix)
+	sim := graphsim.Start(t, graphsim.Options{Seed: 31, Users: 2500, Mix: problemMix})
 	f := newFixture(t, sim, domain.ScopeAssigned)
 	f.run(t, audit.Request{})
 	want := f.sink.take(t)
@@ -180,12 +180,12 @@ func TestExpiredDeltaLinkResyncs(t *testing.T) {
 }
 
 func TestFaultsChangeNoFinding(t *testing.T) {
-	clean := startSim(t, 41, 4000, problemMix)
+	clean := graphsim.Start(t, graphsim.Options{Seed: 41, Users: 4000, Mix: problemMix})
 	cf := newFixture(t, clean, domain.ScopeAll)
 	cf.run(t, audit.Request{})
 	want := cf.sink.take(t)
 
-	sim := startSim(t, 41, 4000, problemMix)
+	sim := graphsim.Start(t, graphsim.Options{Seed: 41, Users: 4000, Mix: problemMix})
 	sim.Tenant().InjectFaults(graphsim.FaultSpec{Rate429: 0.10, Rate503: 0.02, RateReset: 0.01, RetryAfter: 1, Seed: 5})
 	// And for certain, whatever the draws: two 503s and two resets on pages.
 	onUsers := func(r *http.Request) bool { return r.URL.Path == "/v1.0/users" && r.URL.Query().Get("$top") != "1" }
@@ -221,7 +221,7 @@ func (c *cutter) ListUsers(ctx context.Context, r domain.UserRange, link string,
 func TestKilledMidScanResumes(t *testing.T) {
 	// Segments of 8 findings: the interrupted invocations leave several.
 	defer audit.SetSegmentRecords(8)()
-	sim := startSim(t, 51, 6000, problemMix)
+	sim := graphsim.Start(t, graphsim.Options{Seed: 51, Users: 6000, Mix: problemMix})
 	want := expected(sim, domain.ScopeAssigned)
 	f := newFixture(t, sim, domain.ScopeAssigned)
 	real := f.job.Directory
@@ -271,7 +271,7 @@ func TestKilledMidScanResumes(t *testing.T) {
 
 func TestTimeBudgetStopsAndNextContinues(t *testing.T) {
 	defer audit.SetSegmentRecords(8)()
-	sim := startSim(t, 61, 5000, problemMix)
+	sim := graphsim.Start(t, graphsim.Options{Seed: 61, Users: 5000, Mix: problemMix})
 	want := expected(sim, domain.ScopeAssigned)
 	f := newFixture(t, sim, domain.ScopeAssigned)
 	var clock atomic.Int64 // minutes
@@ -316,7 +316,7 @@ func (c *ticker) ListUsers(ctx context.Context, r domain.UserRange, link string,
 }
 
 func TestEventSinkDownStopsWithoutLoss(t *testing.T) {
-	sim := startSim(t, 71, 2000, problemMix)
+	sim := graphsim.Start(t, graphsim.Options{Seed: 71, Users: 2000, Mix: problemMix})
 	want := expected(sim, domain.ScopeAssigned)
 	f := newFixture(t, sim, domain.ScopeAssigned)
 	f.sink.fail = domain.Errorf(domain.EUNAVAILABLE, "service bus down")
@@ -329,7 +329,7 @@ func TestEventSinkDownStopsWithoutLoss(t *testing.T) {
 }
 
 func TestDryRunPublishesAndSavesNothing(t *testing.T) {
-	sim := startSim(t, 81, 1500, problemMix)
+	sim := graphsim.Start(t, graphsim.Options{Seed: 81, Users: 1500, Mix: problemMix})
 	f := newFixture(t, sim, domain.ScopeAssigned)
 	rep := f.run(t, audit.Request{DryRun: true})
 	if rep.Published == 0 || len(rep.Findings) != rep.Published {
@@ -346,7 +346,7 @@ func TestDryRunPublishesAndSavesNothing(t *testing.T) {
 }
 
 func TestThrottlingBudgetAdapts(t *testing.T) {
-	sim := startSim(t, 91, 6000, problemMix)
+	sim := graphsim.Start(t, graphsim.Options{Seed: 91, Users: 6000, Mix: problemMix})
 	// 20 RU per second: the scan must wait on Graph's Retry-After.
 	sim.Tenant().SetBudget(40, 2*time.Second)
 	f := newFixture(t, sim, domain.ScopeAll)
@@ -379,7 +379,7 @@ func sortStrings(s []string) []string {
 // finding where it was already open, and a later full scan republishes
 // nothing that was open all along.
 func TestDeltaUsesTheSavedAssignmentSet(t *testing.T) {
-	sim := startSim(t, 23, 3000, problemMix)
+	sim := graphsim.Start(t, graphsim.Options{Seed: 23, Users: 3000, Mix: problemMix})
 	f := newFixture(t, sim, domain.ScopeAll)
 	f.run(t, audit.Request{})
 	f.sink.take(t)

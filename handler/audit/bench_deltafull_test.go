@@ -37,7 +37,7 @@ func BenchmarkDeltaVsFull(b *testing.B) {
 	mix := benchMix
 	mix.DirectAssigned, mix.GroupAssigned, mix.Groups = 0.3, 0.6, 2
 	for i := 0; i < b.N; i++ {
-		sim := startSim(b, 3, n, mix)
+		sim := graphsim.Start(b, graphsim.Options{Seed: 3, Users: n, Mix: mix})
 		ten := sim.Tenant()
 		ten.SetLatency(latency)
 		dir, err := bulk.New(bulk.Options{BaseURL: sim.URL(), Credential: sim.Credential(), DisplayName: "Aircall"})

@@ -52,7 +52,7 @@ func BenchmarkScanFullWallTime(b *testing.B) {
 	}
 	workers := envInt("BENCH_WORKERS", 16)
 	for i := 0; i < b.N; i++ {
-		sim := startSim(b, 1, n, benchMix)
+		sim := graphsim.Start(b, graphsim.Options{Seed: 1, Users: n, Mix: benchMix})
 		sim.Tenant().SetLatency(latency)
 		sim.Tenant().SetBudget(graphsim.DefaultBudget(n), 10*time.Second)
 		sink := &countSink{}
@@ -112,7 +112,7 @@ func BenchmarkScanRSS(b *testing.B) {
 			mix = graphsim.Mix{} // no findings: what the scan itself costs
 		}
 		for _, n := range sizes {
-			sim := startSim(b, 2, n, mix)
+			sim := graphsim.Start(b, graphsim.Options{Seed: 2, Users: n, Mix: mix})
 			res := runChild(b, sim, n)
 			sim.Close()
 			mib := float64(res.VmHWMKiB) / 1024

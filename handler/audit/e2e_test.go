@@ -9,6 +9,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/messaging/azservicebus"
 
 	"github.com/identity-ops/aircall-entra-sso/devenv/devtest"
+	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 	"github.com/identity-ops/aircall-entra-sso/handler/audit"
 	"github.com/identity-ops/aircall-entra-sso/handler/blob"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
@@ -28,7 +29,7 @@ type realFixture struct {
 
 func newRealFixture(t *testing.T, peer *devtest.SBPeer, seed int64, users int) *realFixture {
 	t.Helper()
-	sim := startSim(t, seed, users, problemMix)
+	sim := graphsim.Start(t, graphsim.Options{Seed: seed, Users: users, Mix: problemMix})
 	f := newFixture(t, sim, domain.ScopeAssigned)
 	store, err := blob.New(blob.Options{ConnectionString: devtest.BlobConnectionString(t), Container: devtest.UniqueName("audit-")})
 	if err != nil {

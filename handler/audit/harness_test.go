@@ -26,16 +26,6 @@ var problemMix = graphsim.Mix{
 	DirectAssigned: 0.3, GroupAssigned: 0.4, NestedOnly: 0.1, Groups: 2,
 }
 
-func startSim(t testing.TB, seed int64, users int, mix graphsim.Mix) *graphsim.Server {
-	t.Helper()
-	s := graphsim.New(graphsim.Options{Seed: seed, Users: users, Mix: mix})
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
 // sink records published events and counts deliveries per id; it can be
 // made to fail.
 type sink struct {

@@ -18,16 +18,12 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/handler/functions"
 	"github.com/identity-ops/aircall-entra-sso/handler/inmem"
 	"github.com/identity-ops/aircall-entra-sso/handler/webhook"
+	"github.com/identity-ops/aircall-entra-sso/handler/webhook/webhooktest"
 )
 
 var (
-	now     = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
-	secrets = map[webhook.Source][]byte{
-		webhook.Zendesk:    []byte("zendesk-secret-0123456789"),
-		webhook.Jira:       []byte("jira-secret-0123456789"),
-		webhook.ServiceNow: []byte("servicenow-secret-0123456789"),
-		webhook.Generic:    []byte("generic-secret-0123456789"),
-	}
+	now     = webhooktest.Now()
+	secrets = webhooktest.Secrets()
 	// fixtures are each source's documented payload for ann, whose UPN
 	// differs from her mail.
 	fixtures = map[webhook.Source]struct{ body, ticket string }{

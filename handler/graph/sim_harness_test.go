@@ -37,11 +37,7 @@ type simHarness struct {
 // as in Azure.
 func newSim(t *testing.T) *simHarness {
 	t.Helper()
-	s := graphsim.New(graphsim.Options{Seed: 7})
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
+	s := graphsim.Start(t, graphsim.Options{Seed: 7})
 	tn := s.Tenant()
 	t.Setenv("IDENTITY_ENDPOINT", s.IdentityEndpoint())
 	t.Setenv("IDENTITY_HEADER", s.IdentityHeader())

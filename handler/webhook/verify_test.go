@@ -8,17 +8,13 @@ import (
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/webhook"
+	"github.com/identity-ops/aircall-entra-sso/handler/webhook/webhooktest"
 )
 
 var (
-	now     = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
-	secrets = map[webhook.Source][]byte{
-		webhook.Zendesk:    []byte("zendesk-secret-0123456789"),
-		webhook.Jira:       []byte("jira-secret-0123456789"),
-		webhook.ServiceNow: []byte("servicenow-secret-0123456789"),
-		webhook.Generic:    []byte("generic-secret-0123456789"),
-	}
-	bodies = map[webhook.Source]string{
+	now     = webhooktest.Now()
+	secrets = webhooktest.Secrets()
+	bodies  = map[webhook.Source]string{
 		webhook.Zendesk:    `{"ticket":{"id":"123","requester":{"email":"ann@contoso.com"}}}`,
 		webhook.Jira:       `{"webhookEvent":"jira:issue_created","issue":{"key":"HELP-42","fields":{"reporter":{"emailAddress":"ann@contoso.com"}}}}`,
 		webhook.ServiceNow: `{"number":"INC0010001","caller_email":"ann@contoso.com"}`,

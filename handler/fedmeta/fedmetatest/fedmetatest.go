@@ -160,29 +160,47 @@ func (d Doc) Bytes() ([]byte, error) {
 			}
 			signer = d.Certs[0]
 		}
-		ctx, err := dsig.NewSigningContext(signer.Key, [][]byte{signer.DER})
+		signed, err := Sign(root, signer.Key, signer.DER)
 		if err != nil {
 			return nil, err
 		}
-		ctx.Prefix = ""
-		ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
-		signed, err := ctx.SignEnveloped(root)
-		if err != nil {
-			return nil, fmt.Errorf("fedmetatest: sign: %w", err)
-		}
-		// Entra puts the Signature first.
-		n := len(signed.Child)
-		signed.Child = append([]etree.Token{signed.Child[n-1]}, signed.Child[:n-1]...)
 		out = signed
 	}
+	return Serialize(out, !d.NoBOM)
+}
+
+// Sign returns root enveloped-signed with key as Entra signs federation
+// metadata: exclusive c14n, rsa-sha256, the certificate der in KeyInfo and
+// the Signature as the root's first child. It is the one XML-DSig signer of
+// the tests and of the Graph simulator (devenv/graphsim).
+func Sign(root *etree.Element, key *rsa.PrivateKey, der []byte) (*etree.Element, error) {
+	ctx, err := dsig.NewSigningContext(key, [][]byte{der})
+	if err != nil {
+		return nil, fmt.Errorf("fedmetatest: sign: %w", err)
+	}
+	ctx.Prefix = ""
+	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	signed, err := ctx.SignEnveloped(root)
+	if err != nil {
+		return nil, fmt.Errorf("fedmetatest: sign: %w", err)
+	}
+	// Entra puts the Signature first; goxmldsig appends it.
+	n := len(signed.Child)
+	signed.Child = append([]etree.Token{signed.Child[n-1]}, signed.Child[:n-1]...)
+	return signed, nil
+}
+
+// Serialize writes root as a document with an XML declaration, after a
+// UTF-8 byte order mark when bom (as Entra serves it).
+func Serialize(root *etree.Element, bom bool) ([]byte, error) {
 	doc := etree.NewDocument()
 	doc.CreateProcInst("xml", `version="1.0" encoding="utf-8"`)
-	doc.SetRoot(out)
+	doc.SetRoot(root)
 	b, err := doc.WriteToBytes()
 	if err != nil {
 		return nil, err
 	}
-	if !d.NoBOM {
+	if bom {
 		b = append([]byte{0xEF, 0xBB, 0xBF}, b...)
 	}
 	return b, nil

@@ -18,16 +18,6 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/handler/graph/bulk"
 )
 
-func startSim(t testing.TB, seed int64, users int, mix graphsim.Mix) *graphsim.Server {
-	t.Helper()
-	s := graphsim.New(graphsim.Options{Seed: seed, Users: users, Mix: mix})
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
 func client(t testing.TB, sim *graphsim.Server, page int) *bulk.Client {
 	t.Helper()
 	c, err := bulk.New(bulk.Options{BaseURL: sim.URL(), Credential: sim.Credential(), PageSize: page,
@@ -60,7 +50,7 @@ func readRange(t *testing.T, c *bulk.Client, r domain.UserRange) []string {
 }
 
 func TestRangesCoverEveryUserOnce(t *testing.T) {
-	sim := startSim(t, 3, 1500, graphsim.Mix{Guests: 0.1})
+	sim := graphsim.Start(t, graphsim.Options{Seed: 3, Users: 1500, Mix: graphsim.Mix{Guests: 0.1}})
 	// Users whose UPN is exactly a bound, or sorts around the bounds.
 	for _, upn := range []string{"m", "m@contoso.com", "ma@contoso.com", "0zero@contoso.com", "~tilde@contoso.com", "Émile@contoso.com"} {
 		sim.Tenant().AddUser(graphsim.User{UserPrincipalName: upn, Mail: upn, AccountEnabled: true})
@@ -97,7 +87,7 @@ func TestRangesCoverEveryUserOnce(t *testing.T) {
 }
 
 func TestUserFields(t *testing.T) {
-	sim := startSim(t, 4, 0, graphsim.Mix{})
+	sim := graphsim.Start(t, graphsim.Options{Seed: 4, Users: 0, Mix: graphsim.Mix{}})
 	tn := sim.Tenant()
 	a := tn.AddUser(graphsim.User{UserPrincipalName: "ann@contoso.com", Mail: "Ann.Other@contoso.fr", DisplayName: `Ann "Quoted"`, AccountEnabled: false})
 	tn.AddUser(graphsim.User{UserPrincipalName: "bob_fabrikam.com#EXT#@contoso.onmicrosoft.com", Mail: "bob@fabrikam.com", UserType: "Guest", AccountEnabled: true})
@@ -127,7 +117,7 @@ func TestUserFields(t *testing.T) {
 }
 
 func TestDeltaAndExpiry(t *testing.T) {
-	sim := startSim(t, 5, 700, graphsim.Mix{})
+	sim := graphsim.Start(t, graphsim.Options{Seed: 5, Users: 700, Mix: graphsim.Mix{}})
 	c := client(t, sim, 999)
 	ctx := context.Background()
 	round := func(link string) (int, int, string) {
@@ -180,7 +170,7 @@ func TestDeltaAndExpiry(t *testing.T) {
 }
 
 func TestAssignmentsAndMembers(t *testing.T) {
-	sim := startSim(t, 6, 400, graphsim.Mix{DirectAssigned: 0.2, GroupAssigned: 0.3, NestedOnly: 0.1, Groups: 1})
+	sim := graphsim.Start(t, graphsim.Options{Seed: 6, Users: 400, Mix: graphsim.Mix{DirectAssigned: 0.2, GroupAssigned: 0.3, NestedOnly: 0.1, Groups: 1}})
 	c := client(t, sim, 50)
 	ctx := context.Background()
 	sp, err := c.AppServicePrincipal(ctx)
@@ -255,7 +245,7 @@ func TestErrorsAreMapped(t *testing.T) {
 				_, _ = w.Write([]byte(tc.body))
 			}))
 			defer srv.Close()
-			sim := startSim(t, 1, 0, graphsim.Mix{})
+			sim := graphsim.Start(t, graphsim.Options{Seed: 1, Users: 0, Mix: graphsim.Mix{}})
 			c, err := bulk.New(bulk.Options{BaseURL: srv.URL, Credential: sim.Credential(),
 				ClientOptions: policy.ClientOptions{Retry: policy.RetryOptions{MaxRetries: 1, RetryDelay: time.Millisecond, StatusCodes: []int{429}}}})
 			if err != nil {
@@ -270,7 +260,7 @@ func TestErrorsAreMapped(t *testing.T) {
 }
 
 func TestThrottleHookAndRetryAfter(t *testing.T) {
-	sim := startSim(t, 7, 300, graphsim.Mix{})
+	sim := graphsim.Start(t, graphsim.Options{Seed: 7, Users: 300, Mix: graphsim.Mix{}})
 	var seen []int
 	c, err := bulk.New(bulk.Options{BaseURL: sim.URL(), Credential: sim.Credential(),
 		OnThrottle: func(status int, ra time.Duration) {
@@ -296,7 +286,7 @@ func TestThrottleHookAndRetryAfter(t *testing.T) {
 }
 
 func TestCallbackErrorStopsThePage(t *testing.T) {
-	sim := startSim(t, 8, 300, graphsim.Mix{})
+	sim := graphsim.Start(t, graphsim.Options{Seed: 8, Users: 300, Mix: graphsim.Mix{}})
 	c := client(t, sim, 999)
 	stop := errors.New("stop here")
 	n := 0
@@ -313,7 +303,7 @@ func TestCallbackErrorStopsThePage(t *testing.T) {
 }
 
 func TestRefusesLinksOffTheBase(t *testing.T) {
-	sim := startSim(t, 9, 10, graphsim.Mix{})
+	sim := graphsim.Start(t, graphsim.Options{Seed: 9, Users: 10, Mix: graphsim.Mix{}})
 	c := client(t, sim, 999)
 	_, err := c.ListUsers(context.Background(), domain.UserRange{}, "https://evil.example/v1.0/users", func(*domain.User) error { return nil })
 	if !domain.IsCode(err, domain.EUPSTREAM) || !strings.Contains(err.Error(), "refusing") {
@@ -348,7 +338,7 @@ func TestBodyBrokenMidwayIsReadAgainWithoutRepeats(t *testing.T) {
 		_, _ = w.Write([]byte(body))
 	}))
 	defer srv.Close()
-	sim := startSim(t, 1, 0, graphsim.Mix{})
+	sim := graphsim.Start(t, graphsim.Options{Seed: 1, Users: 0, Mix: graphsim.Mix{}})
 	c, err := bulk.New(bulk.Options{BaseURL: srv.URL, Credential: sim.Credential()})
 	if err != nil {
 		t.Fatal(err)

@@ -19,11 +19,7 @@ import (
 // adapter pointed at it over http.
 func simDirectory(t *testing.T, seed porttest.DirectorySeed) (*lookup.Directory, *graphsim.Server) {
 	t.Helper()
-	srv := graphsim.New(graphsim.Options{Seed: 1})
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv := graphsim.Start(t, graphsim.Options{Seed: 1})
 	ten := srv.Tenant()
 	app := ten.CreateApp("Aircall SAML SSO")
 	if err := ten.ConfigureAircallApp(app.AppID); err != nil {
@@ -90,11 +86,7 @@ func TestThrottlingAndFaults(t *testing.T) {
 }
 
 func TestMissingApp(t *testing.T) {
-	srv := graphsim.New(graphsim.Options{Seed: 1})
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := graphsim.Start(t, graphsim.Options{Seed: 1})
 	d, _ := lookup.New(lookup.Options{BaseURL: srv.URL(), Credential: srv.Credential()})
 	_, err := d.EmailClaim(context.Background())
 	if !domain.IsCode(err, domain.ENOTFOUND) {

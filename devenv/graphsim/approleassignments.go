@@ -1,13 +1,28 @@
 package graphsim
 
 import (
+	"crypto/rand"
 	"encoding/binary"
-	"strconv"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 )
+
+type assignment struct {
+	ID, PrincipalID, PrincipalType, PrincipalName, ResourceID, ResourceName, AppRoleID string
+	Created                                                                            time.Time
+}
+
+// appRoleAssignmentRoutes: who is assigned to a service principal.
+func appRoleAssignmentRoutes() []route {
+	const api = "learn.microsoft.com/graph/api/"
+	return []route{
+		{method: "GET", pattern: "/v1.0/servicePrincipals/{id}/appRoleAssignedTo", handle: listAssignments, doc: api + "serviceprincipal-list-approleassignedto"},
+		{method: "POST", pattern: "/v1.0/servicePrincipals/{id}/appRoleAssignedTo", handle: postAssignment, doc: api + "serviceprincipal-post-approleassignedto"},
+	}
+}
 
 // generatedEpoch is the createdDateTime of generated assignments.
 var generatedEpoch = time.Date(2024, 1, 15, 9, 0, 0, 0, time.UTC)
@@ -32,6 +47,59 @@ func (a *assignment) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// Assign assigns principalID (user or group) to the service principal spID
+// with the app's "User" role, as POST appRoleAssignedTo does.
+func (t *Tenant) Assign(spID, principalID string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	sp, ok := t.sps[spID]
+	if !ok {
+		return fmt.Errorf("graphsim: no service principal %s", spID)
+	}
+	kind, name, ok := t.principal(principalID)
+	if !ok {
+		return fmt.Errorf("graphsim: no principal %s", principalID)
+	}
+	sp.assigns = append(sp.assigns, t.newAssignment(sp, principalID, kind, name, appRoleUserID))
+	return nil
+}
+
+// principal resolves a user, group or service principal id.
+func (t *Tenant) principal(id string) (kind, name string, ok bool) {
+	if u, ok := t.users.get(id); ok && !strings.Contains(id, "@") {
+		return "User", u.DisplayName, true
+	}
+	if g, ok := t.groups[id]; ok {
+		return "Group", g.name, true
+	}
+	if sp, ok := t.sps[id]; ok {
+		return "ServicePrincipal", sp.str("displayName"), true
+	}
+	return "", "", false
+}
+
+func (t *Tenant) newAssignment(sp *object, principalID, kind, name, role string) *assignment {
+	var b [32]byte
+	if pid, err := uuid.Parse(principalID); err == nil {
+		// The id's first 16 bytes are the principal id, little-endian
+		// GUID layout, as in Microsoft's examples.
+		copy(b[:16], guidLE(pid))
+	}
+	_, _ = rand.Read(b[16:])
+	return &assignment{
+		ID: b64url(b[:]), PrincipalID: strings.ToLower(principalID), PrincipalType: kind, PrincipalName: name,
+		ResourceID: sp.str("id"), ResourceName: sp.str("displayName"), AppRoleID: role, Created: time.Now().UTC(),
+	}
+}
+
+func guidLE(u uuid.UUID) []byte {
+	b := u
+	b[0], b[1], b[2], b[3] = u[3], u[2], u[1], u[0]
+	b[4], b[5] = u[5], u[4]
+	b[6], b[7] = u[7], u[6]
+	return b[:]
+}
+
 // generatedAssignment is the direct assignment of generated user i.
 func (t *Tenant) generatedAssignment(sp *object, i int, u *User) *assignment {
 	var b [32]byte
@@ -44,58 +112,22 @@ func (t *Tenant) generatedAssignment(sp *object, i int, u *User) *assignment {
 		ResourceID: sp.str("id"), ResourceName: sp.str("displayName"), AppRoleID: appRoleUserID, Created: generatedEpoch}
 }
 
-// pagePos is a position in a two-part virtual list: explicit entries,
-// then generated users by index.
-type pagePos struct {
-	explicit int
-	gen      int
-}
-
-func (p pagePos) encode() string {
-	return b64url([]byte(strconv.Itoa(p.explicit) + ":" + strconv.Itoa(p.gen)))
-}
-
-// pagePos reads the $skiptoken of a paged list (the zero position when
-// there is none); a token the simulator did not issue is a 400.
-func (q *query) pagePos() (pagePos, *graphError) {
-	s := q.get("skiptoken")
-	if s == "" {
-		return pagePos{}, nil
-	}
-	p, ok := decodePos(s)
-	if !ok {
-		return pagePos{}, badRequest("Invalid skip token '%s'.", s)
-	}
-	return p, nil
-}
-
-func decodePos(s string) (pagePos, bool) {
-	raw, err := unb64url(s)
-	if err != nil {
-		return pagePos{}, false
-	}
-	a, b, ok := strings.Cut(string(raw), ":")
-	x, err1 := strconv.Atoi(a)
-	y, err2 := strconv.Atoi(b)
-	return pagePos{x, y}, ok && err1 == nil && err2 == nil && x >= 0 && y >= 0
-}
-
 // listAssignments: GET /servicePrincipals/{id}/appRoleAssignedTo, paged
 // ($top ≤ 999, default 100).
-func listAssignments(c *call) *graphError {
+func listAssignments(c *call, p params) *graphError {
 	q, e := parseQuery(c.r, 100)
 	if e != nil {
 		return e
 	}
-	pos, e := q.pagePos()
+	pos, e := q.skipToken()
 	if e != nil {
 		return e
 	}
 	c.t.mu.Lock()
-	sp := c.t.lookup("servicePrincipals", c.args[0], "")
+	sp := c.t.lookup("servicePrincipals", p["id"], "")
 	if sp == nil {
 		c.t.mu.Unlock()
-		return notFound(c.args[0])
+		return notFound(p["id"])
 	}
 	var body []byte
 	n := 0
@@ -106,14 +138,14 @@ func listAssignments(c *call) *graphError {
 		body = a.appendJSON(body)
 		n++
 	}
-	for pos.explicit < len(sp.assigns) && n < q.top {
-		add(sp.assigns[pos.explicit])
-		pos.explicit++
+	for pos.Explicit < len(sp.assigns) && n < q.top {
+		add(sp.assigns[pos.Explicit])
+		pos.Explicit++
 	}
 	if sp.seeded {
-		for pos.gen < c.t.gen.n && n < q.top {
-			i := pos.gen
-			pos.gen++
+		for pos.Gen < c.t.gen.n && n < q.top {
+			i := pos.Gen
+			pos.Gen++
 			if a, _ := c.t.gen.access(i); a != AccessDirect {
 				continue
 			}
@@ -122,10 +154,11 @@ func listAssignments(c *call) *graphError {
 			}
 		}
 	}
-	more := pos.explicit < len(sp.assigns) || (sp.seeded && c.t.hasDirectFrom(pos.gen))
+	more := pos.Explicit < len(sp.assigns) || (sp.seeded && c.t.hasDirectFrom(pos.Gen))
 	ctx := c.ctx("servicePrincipals('" + sp.str("id") + "')/appRoleAssignedTo")
 	c.t.mu.Unlock()
-	c.writePage(ctx, body, n, more, pos.encode())
+	c.t.countPage(n)
+	c.writePage(listPage{context: ctx, count: -1, items: body, next: nextPos(more, pos)})
 	return nil
 }
 
@@ -142,23 +175,14 @@ func (t *Tenant) hasDirectFrom(i int) bool {
 	return false
 }
 
-func (c *call) writePage(ctx string, body []byte, n int, more bool, skiptoken string) {
-	b := []byte(`{"@odata.context":`)
-	b = appendJSONString(b, ctx)
-	if more {
-		b = append(b, `,"@odata.nextLink":`...)
-		b = appendJSONString(b, nextLink(c.base, c.r, skiptoken))
-	}
-	b = append(b, `,"value":[`...)
-	b = append(b, body...)
-	b = append(b, "]}"...)
-	c.t.countPage(n)
-	writeJSON(c.w, 200, b)
+func isDirect(g *generator, i int) bool {
+	a, _ := g.access(i)
+	return a == AccessDirect
 }
 
 // postAssignment: POST /servicePrincipals/{id}/appRoleAssignedTo
 // {principalId, resourceId, appRoleId} → 201.
-func postAssignment(c *call) *graphError {
+func postAssignment(c *call, p params) *graphError {
 	body, e := c.decodeObject()
 	if e != nil {
 		return e
@@ -168,9 +192,9 @@ func postAssignment(c *call) *graphError {
 	role, _ := body["appRoleId"].(string)
 	c.t.mu.Lock()
 	defer c.t.mu.Unlock()
-	sp := c.t.lookup("servicePrincipals", c.args[0], "")
+	sp := c.t.lookup("servicePrincipals", p["id"], "")
 	if sp == nil {
-		return notFound(c.args[0])
+		return notFound(p["id"])
 	}
 	if !strings.EqualFold(rid, sp.str("id")) {
 		return badRequest("Permission being assigned was not found on application: the resourceId must be the service principal's id.")
@@ -204,100 +228,4 @@ func postAssignment(c *call) *graphError {
 	b = append(b, a.appendJSON(nil)[1:]...)
 	writeJSON(c.w, 201, b)
 	return nil
-}
-
-// getGroup: GET /groups/{id}.
-func getGroup(c *call) *graphError {
-	c.t.mu.Lock()
-	defer c.t.mu.Unlock()
-	g, ok := c.t.groups[strings.ToLower(c.args[0])]
-	if !ok {
-		return notFound(c.args[0])
-	}
-	obj := groupObject(g)
-	delete(obj, "@odata.type")
-	obj["@odata.context"], obj["mail"] = c.ctx("groups/$entity"), nil
-	writeJSON(c.w, 200, obj)
-	return nil
-}
-
-// listMembers: GET /groups/{id}/members: direct members only, each with
-// @odata.type; users with the default properties or $select; paged.
-func listMembers(c *call) *graphError {
-	q, e := parseQuery(c.r, 100)
-	if e != nil {
-		return e
-	}
-	fields, e := userSelection(q.sel)
-	if e != nil {
-		return e
-	}
-	pos, e := q.pagePos()
-	if e != nil {
-		return e
-	}
-	c.t.mu.Lock()
-	g, ok := c.t.groups[strings.ToLower(c.args[0])]
-	if !ok {
-		c.t.mu.Unlock()
-		return notFound(c.args[0])
-	}
-	explicit := append([]member(nil), g.members...)
-	if g.nested != "" {
-		explicit = append(explicit, member{id: g.nested, kind: "group"})
-	}
-	var body []byte
-	n := 0
-	sep := func() {
-		if n > 0 {
-			body = append(body, ',')
-		}
-		n++
-	}
-	for pos.explicit < len(explicit) && n < q.top {
-		m := explicit[pos.explicit]
-		pos.explicit++
-		switch m.kind {
-		case "group":
-			if sub, ok := c.t.groups[m.id]; ok {
-				sep()
-				body = append(body, `{"@odata.type":"#microsoft.graph.group","id":`...)
-				body = appendJSONString(body, sub.id)
-				body = append(body, `,"displayName":`...)
-				body = appendJSONString(body, sub.name)
-				body = append(body, '}')
-			}
-		default:
-			if u, ok := c.t.users.get(m.id); ok {
-				sep()
-				body = appendUser(body, &u, fields, false, true, "#microsoft.graph.user")
-			}
-		}
-	}
-	more := pos.explicit < len(explicit)
-	if g.generated {
-		for pos.gen < c.t.gen.n && n < q.top {
-			i := pos.gen
-			pos.gen++
-			if _, gid := c.t.gen.access(i); gid != g.id {
-				continue
-			}
-			if u, ok := c.t.users.get(c.t.gen.userID(i)); ok {
-				sep()
-				body = appendUser(body, &u, fields, false, true, "#microsoft.graph.user")
-			}
-		}
-		for i := pos.gen; i < c.t.gen.n && !more; i++ {
-			_, gid := c.t.gen.access(i)
-			more = gid == g.id
-		}
-	}
-	c.t.mu.Unlock()
-	c.writePage(c.ctx("directoryObjects"), body, n, more, pos.encode())
-	return nil
-}
-
-func isDirect(g *generator, i int) bool {
-	a, _ := g.access(i)
-	return a == AccessDirect
 }

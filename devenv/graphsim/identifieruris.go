@@ -9,7 +9,8 @@ import (
 	"github.com/google/uuid"
 )
 
-// Microsoft's messages for refused identifier URIs (notes §3).
+// Microsoft's messages for refused identifier URIs
+// (learn.microsoft.com/entra/identity-platform/identifier-uri-restrictions).
 const (
 	msgUniqueTenantID = "Failed to add identifier URI %s. All newly added URIs must contain a tenant verified domain, tenant ID, or app ID, as per the default tenant policy of your organization. See https://aka.ms/identifier-uri-addition-error for more information on this error."
 	msgNonDefaultURI  = "The newly added URI %s must comply with the format 'api://{appId}' or 'api://{tenantId}/{appId}' as per the default app management policy of your organization. See https://aka.ms/identifier-uri-addition-error for more information on this error."
@@ -108,36 +109,4 @@ func propCIok(m map[string]any, p string) (any, bool) {
 		}
 	}
 	return nil, false
-}
-
-// getAppManagementPolicy: GET /policies/defaultAppManagementPolicy,
-// reflecting the policy mode.
-func getAppManagementPolicy(c *call) *graphError {
-	c.t.mu.Lock()
-	mode := c.t.policyMode
-	c.t.mu.Unlock()
-	state := func(on bool) string {
-		if on {
-			return "enabled"
-		}
-		return "disabled"
-	}
-	writeJSON(c.w, 200, map[string]any{
-		"@odata.context": c.ctx("policies/defaultAppManagementPolicy/$entity"),
-		"id":             "00000000-0000-0000-0000-000000000000",
-		"displayName":    "Default app management tenant policy",
-		"description":    "Default tenant policy that enforces app management restrictions on applications and service principals. To apply policy to targeted resources, create a new policy under appManagementPolicies collection.",
-		"isEnabled":      mode != PolicyOff,
-		"applicationRestrictions": map[string]any{
-			"passwordCredentials": []any{}, "keyCredentials": []any{},
-			"identifierUris": map[string]any{
-				"nonDefaultUriAddition": map[string]any{"state": state(mode == PolicyStrict), "restrictForAppsCreatedAfterDateTime": nil,
-					"excludeAppsReceivingV2Tokens": false, "excludeSaml": false},
-				"uriAdditionWithoutUniqueTenantIdentifier": map[string]any{"state": state(mode == PolicyDefault), "restrictForAppsCreatedAfterDateTime": nil,
-					"excludeAppsReceivingV2Tokens": true, "excludeSaml": true},
-			},
-		},
-		"servicePrincipalRestrictions": map[string]any{"passwordCredentials": []any{}, "keyCredentials": []any{}},
-	})
-	return nil
 }

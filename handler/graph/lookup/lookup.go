@@ -23,7 +23,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
-	"github.com/identity-ops/aircall-entra-sso/handler/graph/bulk"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphrest"
 	"github.com/identity-ops/aircall-entra-sso/handler/graph/claimsdoc"
 	"github.com/identity-ops/aircall-entra-sso/handler/swr"
 )
@@ -47,7 +47,7 @@ type Options struct {
 
 // Directory implements domain.UserDirectory over Microsoft Graph.
 type Directory struct {
-	c *bulk.Client
+	c *graphrest.Client
 
 	// noExpand is set once Graph refused $expand=memberOf with the lookup's
 	// filter (400): lookups then page the user's groups separately.
@@ -72,7 +72,7 @@ func New(o Options) (*Directory, error) {
 		o.ClientOptions.Retry = policy.RetryOptions{MaxRetries: 4, RetryDelay: 500 * time.Millisecond, MaxRetryDelay: 30 * time.Second,
 			StatusCodes: []int{http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusBadGateway, http.StatusGatewayTimeout, http.StatusInternalServerError}}
 	}
-	c, err := bulk.New(bulk.Options{BaseURL: o.BaseURL, Credential: o.Credential, AppID: o.AppID, DisplayName: o.DisplayName,
+	c, err := graphrest.New(graphrest.Options{BaseURL: o.BaseURL, Credential: o.Credential, AppID: o.AppID, DisplayName: o.DisplayName,
 		ClientOptions: o.ClientOptions})
 	if err != nil {
 		return nil, err
@@ -109,10 +109,10 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 		assignedCh <- assignedResult{m, err}
 	}()
 
-	q := bulk.ODataString(key)
+	q := graphrest.ODataString(key)
 	v := url.Values{}
 	v.Set("$filter", "userPrincipalName eq "+q+" or mail eq "+q)
-	v.Set("$select", bulk.UserSelect)
+	v.Set("$select", graphrest.UserSelect)
 	expand := !d.noExpand.Load()
 	if expand {
 		v.Set("$expand", "memberOf($select=id,displayName)")
@@ -124,7 +124,7 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 		} `json:"value"`
 	}
 	err := d.c.Get(ctx, "/v1.0/users?"+v.Encode(), &page)
-	var se *bulk.StatusError
+	var se *graphrest.StatusError
 	if expand && errors.As(err, &se) && se.Status == http.StatusBadRequest {
 		// Graph refused the expansion with this filter: from now on, ask
 		// for the user alone and page their groups (two round trips).

@@ -1,4 +1,4 @@
-package bulk
+package graphrest
 
 import (
 	"context"
@@ -130,5 +130,5 @@ func (c *Client) LatestDeltaLink(ctx context.Context) (string, error) {
 		}
 		link = info.Next
 	}
-	return "", domain.Errorf(domain.EUPSTREAM, "graph bulk: users/delta with $deltatoken=latest gave no @odata.deltaLink")
+	return "", domain.Errorf(domain.EUPSTREAM, "graph: users/delta with $deltatoken=latest gave no @odata.deltaLink")
 }

@@ -9,7 +9,7 @@
 // It was chosen over msgraph-sdk-go's PageIterator for CPU and allocations
 // (notes/graph-api.md; BenchmarkScan in this package measures it). It only
 // reads and decides nothing: ranges, scope and rules are the audit job's.
-package bulk
+package graphrest
 
 import (
 	"bytes"
@@ -72,12 +72,12 @@ const UserSelect = "id,userPrincipalName,mail,displayName,accountEnabled,userTyp
 // New builds a Client; it does no I/O.
 func New(o Options) (*Client, error) {
 	if o.BaseURL == "" || o.Credential == nil {
-		return nil, domain.Errorf(domain.EINVALID, "graph bulk: GRAPH_BASE_URL and a credential are required")
+		return nil, domain.Errorf(domain.EINVALID, "graph: GRAPH_BASE_URL and a credential are required")
 	}
 	base := strings.TrimRight(o.BaseURL, "/")
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" {
-		return nil, domain.Errorf(domain.EINVALID, "graph bulk: GRAPH_BASE_URL %q is not an absolute URL", o.BaseURL)
+		return nil, domain.Errorf(domain.EINVALID, "graph: GRAPH_BASE_URL %q is not an absolute URL", o.BaseURL)
 	}
 	if o.PageSize <= 0 || o.PageSize > 999 {
 		o.PageSize = 999
@@ -185,9 +185,9 @@ func (c *Client) pageOnce(ctx context.Context, target string, hdr http.Header, s
 		case errors.As(err, &ce):
 			return info, count, handed, ce.err
 		case errors.As(err, &be):
-			return info, count, handed, domain.Wrap(domain.EUNAVAILABLE, be, "graph bulk: the answer from %s broke off", path)
+			return info, count, handed, domain.Wrap(domain.EUNAVAILABLE, be, "graph: the answer from %s broke off", path)
 		}
-		return info, count, handed, domain.Wrap(domain.EUPSTREAM, err, "graph bulk: %s answered with JSON that is not a Graph page", path)
+		return info, count, handed, domain.Wrap(domain.EUPSTREAM, err, "graph: %s answered with JSON that is not a Graph page", path)
 	}
 	return info, count, handed, nil
 }
@@ -214,7 +214,7 @@ func (c *Client) resolve(link string) (string, error) {
 	}
 	// Graph's links name graph.microsoft.com even when reached through
 	// another host name of the same cloud; follow only our own base.
-	return "", domain.Errorf(domain.EUPSTREAM, "graph bulk: refusing to follow a link off %s", c.base)
+	return "", domain.Errorf(domain.EUPSTREAM, "graph: refusing to follow a link off %s", c.base)
 }
 
 // callbackError marks an error returned by the caller's callback, which is
@@ -314,7 +314,7 @@ func graphError(status int, body []byte, path string) error {
 		} `json:"error"`
 	}
 	_ = json.NewDecoder(bytes.NewReader(body)).Decode(&e)
-	msg := fmt.Sprintf("graph bulk: %s answered %d %s: %s", path, status, e.Error.Code, e.Error.Message)
+	msg := fmt.Sprintf("graph: %s answered %d %s: %s", path, status, e.Error.Code, e.Error.Message)
 	code := strings.ToLower(e.Error.Code)
 	cause := &StatusError{Status: status, Code: e.Error.Code}
 	switch {
@@ -365,13 +365,13 @@ func (c *Client) Get(ctx context.Context, link string, out any) error {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxGetBody))
 	if err != nil {
-		return domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: reading the answer from %s", path)
+		return domain.Wrap(domain.EUNAVAILABLE, err, "graph: reading the answer from %s", path)
 	}
 	if resp.StatusCode/100 != 2 {
 		return graphError(resp.StatusCode, body, path)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return domain.Wrap(domain.EUPSTREAM, err, "graph bulk: %s answered with unexpected JSON", path)
+		return domain.Wrap(domain.EUPSTREAM, err, "graph: %s answered with unexpected JSON", path)
 	}
 	return nil
 }
@@ -382,7 +382,7 @@ func (c *Client) Get(ctx context.Context, link string, out any) error {
 func (c *Client) send(ctx context.Context, target string, hdr http.Header, stream bool) (*http.Response, string, error) {
 	req, err := runtime.NewRequest(ctx, http.MethodGet, target)
 	if err != nil {
-		return nil, "", domain.Wrap(domain.EINTERNAL, err, "graph bulk: build the request")
+		return nil, "", domain.Wrap(domain.EINTERNAL, err, "graph: build the request")
 	}
 	if stream {
 		runtime.SkipBodyDownload(req)
@@ -394,9 +394,9 @@ func (c *Client) send(ctx context.Context, target string, hdr http.Header, strea
 	resp, err := c.pl.Do(req)
 	if err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return nil, "", domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: request cancelled or timed out")
+			return nil, "", domain.Wrap(domain.EUNAVAILABLE, err, "graph: request cancelled or timed out")
 		}
-		return nil, "", domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: Graph unreachable after retries")
+		return nil, "", domain.Wrap(domain.EUNAVAILABLE, err, "graph: Graph unreachable after retries")
 	}
 	return resp, req.Raw().URL.Path, nil
 }

@@ -1,4 +1,4 @@
-package bulk_test
+package graphrest_test
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 
 	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
-	"github.com/identity-ops/aircall-entra-sso/handler/graph/bulk"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphrest"
 )
 
 func startSim(t testing.TB, seed int64, users int, mix graphsim.Mix) *graphsim.Server {
@@ -28,9 +28,9 @@ func startSim(t testing.TB, seed int64, users int, mix graphsim.Mix) *graphsim.S
 	return s
 }
 
-func client(t testing.TB, sim *graphsim.Server, page int) *bulk.Client {
+func client(t testing.TB, sim *graphsim.Server, page int) *graphrest.Client {
 	t.Helper()
-	c, err := bulk.New(bulk.Options{BaseURL: sim.URL(), Credential: sim.Credential(), PageSize: page,
+	c, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), PageSize: page,
 		ClientOptions: policy.ClientOptions{Retry: policy.RetryOptions{MaxRetries: 5, RetryDelay: 5 * time.Millisecond,
 			StatusCodes: []int{429, 503}}}})
 	if err != nil {
@@ -40,7 +40,7 @@ func client(t testing.TB, sim *graphsim.Server, page int) *bulk.Client {
 }
 
 // readRange returns the lower-case UPNs of the users in r, every page.
-func readRange(t *testing.T, c *bulk.Client, r domain.UserRange) []string {
+func readRange(t *testing.T, c *graphrest.Client, r domain.UserRange) []string {
 	t.Helper()
 	var out []string
 	link := ""
@@ -256,7 +256,7 @@ func TestErrorsAreMapped(t *testing.T) {
 			}))
 			defer srv.Close()
 			sim := startSim(t, 1, 0, graphsim.Mix{})
-			c, err := bulk.New(bulk.Options{BaseURL: srv.URL, Credential: sim.Credential(),
+			c, err := graphrest.New(graphrest.Options{BaseURL: srv.URL, Credential: sim.Credential(),
 				ClientOptions: policy.ClientOptions{Retry: policy.RetryOptions{MaxRetries: 1, RetryDelay: time.Millisecond, StatusCodes: []int{429}}}})
 			if err != nil {
 				t.Fatal(err)
@@ -272,7 +272,7 @@ func TestErrorsAreMapped(t *testing.T) {
 func TestThrottleHookAndRetryAfter(t *testing.T) {
 	sim := startSim(t, 7, 300, graphsim.Mix{})
 	var seen []int
-	c, err := bulk.New(bulk.Options{BaseURL: sim.URL(), Credential: sim.Credential(),
+	c, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(),
 		OnThrottle: func(status int, ra time.Duration) {
 			seen = append(seen, status)
 			if ra != time.Second {
@@ -349,7 +349,7 @@ func TestBodyBrokenMidwayIsReadAgainWithoutRepeats(t *testing.T) {
 	}))
 	defer srv.Close()
 	sim := startSim(t, 1, 0, graphsim.Mix{})
-	c, err := bulk.New(bulk.Options{BaseURL: srv.URL, Credential: sim.Credential()})
+	c, err := graphrest.New(graphrest.Options{BaseURL: srv.URL, Credential: sim.Credential()})
 	if err != nil {
 		t.Fatal(err)
 	}

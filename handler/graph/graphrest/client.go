@@ -12,7 +12,6 @@
 package graphrest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,6 +29,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphapi"
 )
 
 // Options configures a Client.
@@ -112,11 +112,7 @@ type throttleObserver func(status int, retryAfter time.Duration)
 func (f throttleObserver) Do(req *policy.Request) (*http.Response, error) {
 	resp, err := req.Next()
 	if err == nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		var ra time.Duration
-		if s, perr := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64); perr == nil && s > 0 {
-			ra = time.Duration(s * float64(time.Second))
-		}
-		f(resp.StatusCode, ra)
+		f(resp.StatusCode, domain.RetryAfter(resp.Header.Get("Retry-After"), time.Now()))
 	}
 	return resp, err
 }
@@ -164,7 +160,7 @@ func (c *Client) pageOnce(ctx context.Context, target string, hdr http.Header, s
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return PageInfo{}, -1, 0, graphError(resp.StatusCode, body, path)
+		return PageInfo{}, -1, 0, failed(resp, body, path)
 	}
 	handed := 0
 	info, count, err := walkPage(json.NewDecoder(readErrors{resp.Body}), func(dec *json.Decoder) error {
@@ -305,46 +301,15 @@ func skipValue(dec *json.Decoder) error {
 	}
 }
 
-// graphError maps a Graph error answer to the domain vocabulary.
-func graphError(status int, body []byte, path string) error {
-	var e struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	_ = json.NewDecoder(bytes.NewReader(body)).Decode(&e)
-	msg := fmt.Sprintf("graph: %s answered %d %s: %s", path, status, e.Error.Code, e.Error.Message)
-	code := strings.ToLower(e.Error.Code)
-	cause := &StatusError{Status: status, Code: e.Error.Code}
-	switch {
-	case status == http.StatusGone || code == "syncstatenotfound" || code == "resyncrequired":
-		return domain.Wrap(domain.EUPSTREAM, domain.ErrDeltaExpired, "%s", msg)
-	case status == http.StatusNotFound:
-		return domain.Wrap(domain.ENOTFOUND, cause, "%s", msg)
-	case status == http.StatusForbidden:
-		return domain.Wrap(domain.EFORBIDDEN, cause, "%s — grant the app's identity User.Read.All, GroupMember.Read.All and Application.Read.All (and Policy.Read.All to read the claim configuration)", msg)
-	case status == http.StatusUnauthorized:
-		return domain.Wrap(domain.EUPSTREAM, cause, "%s — the managed identity's token was refused", msg)
-	case status == http.StatusTooManyRequests || status >= 500:
-		return domain.Wrap(domain.EUNAVAILABLE, cause, "%s (still failing after retries; the next run continues from the checkpoint)", msg)
-	default:
-		return domain.Wrap(domain.EUPSTREAM, cause, "%s", msg)
-	}
+// readPermissions are the Graph permissions the reads need, for EFORBIDDEN.
+const readPermissions = "User.Read.All, GroupMember.Read.All and Application.Read.All (and Policy.Read.All to read the claim configuration)"
+
+// failed maps an error answer to the domain vocabulary with the mapping both
+// Graph clients share; a *graphapi.Failure is kept in the chain.
+func failed(resp *http.Response, body []byte, path string) error {
+	f := graphapi.ParseFailure(resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	return f.Err(nil, "GET "+path, readPermissions)
 }
-
-// StatusError is the HTTP status and Graph error code of a failed answer,
-// kept in the chain of the domain error for callers that must tell one
-// refusal from another (errors.As).
-type StatusError struct {
-	Status int
-	Code   string
-}
-
-func (e *StatusError) Error() string { return fmt.Sprintf("HTTP %d %s", e.Status, e.Code) }
-
-// ODataString quotes s as an OData string literal.
-func ODataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // maxGetBody caps the answer Get reads.
 const maxGetBody = 8 << 20
@@ -368,7 +333,7 @@ func (c *Client) Get(ctx context.Context, link string, out any) error {
 		return domain.Wrap(domain.EUNAVAILABLE, err, "graph: reading the answer from %s", path)
 	}
 	if resp.StatusCode/100 != 2 {
-		return graphError(resp.StatusCode, body, path)
+		return failed(resp, body, path)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return domain.Wrap(domain.EUPSTREAM, err, "graph: %s answered with unexpected JSON", path)
@@ -393,10 +358,7 @@ func (c *Client) send(ctx context.Context, target string, hdr http.Header, strea
 	}
 	resp, err := c.pl.Do(req)
 	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return nil, "", domain.Wrap(domain.EUNAVAILABLE, err, "graph: request cancelled or timed out")
-		}
-		return nil, "", domain.Wrap(domain.EUNAVAILABLE, err, "graph: Graph unreachable after retries")
+		return nil, "", graphapi.Unreachable(err, "GET "+req.Raw().URL.Path)
 	}
 	return resp, req.Raw().URL.Path, nil
 }

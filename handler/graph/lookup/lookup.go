@@ -3,11 +3,12 @@
 // assignment to the Aircall app (directly, or as a direct member of an
 // assigned group), and the app's emailaddress claim configuration.
 //
-// It sends its handful of small GETs through the bulk-read client's
-// pipeline (bearer token, retries honouring Retry-After, Graph errors in
-// the domain vocabulary) and reads claim documents with claimsdoc, so
-// there is one Graph plumbing and one claim reader. It only reads; it
-// decides nothing (the rules do).
+// It sends its handful of small GETs through graphrest, the project's one
+// lean Graph REST client (bearer token, retries honouring Retry-After, Graph
+// errors in the domain vocabulary), finds the app with the finder both
+// Graph clients share and decides the claim with claimsdoc.Resolve, so there
+// is one Graph plumbing, one app finder and one claim rule. It only reads;
+// it decides nothing else (the rules do).
 package lookup
 
 import (
@@ -23,8 +24,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
-	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphrest"
 	"github.com/identity-ops/aircall-entra-sso/handler/graph/claimsdoc"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphapi"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphrest"
 	"github.com/identity-ops/aircall-entra-sso/handler/swr"
 )
 
@@ -109,7 +111,7 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 		assignedCh <- assignedResult{m, err}
 	}()
 
-	q := graphrest.ODataString(key)
+	q := graphapi.String(key)
 	v := url.Values{}
 	v.Set("$filter", "userPrincipalName eq "+q+" or mail eq "+q)
 	v.Set("$select", graphrest.UserSelect)
@@ -124,7 +126,7 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 		} `json:"value"`
 	}
 	err := d.c.Get(ctx, "/v1.0/users?"+v.Encode(), &page)
-	var se *graphrest.StatusError
+	var se *graphapi.Failure
 	if expand && errors.As(err, &se) && se.Status == http.StatusBadRequest {
 		// Graph refused the expansion with this filter: from now on, ask
 		// for the user alone and page their groups (two round trips).
@@ -213,9 +215,10 @@ func groupAssignment(groups []directoryObject, assigned map[string]string) (doma
 	return domain.Assignment{}, false
 }
 
-// EmailClaim reads the claim configuration in effect: a v1.0 claims mapping
-// policy when one is attached (it overrides everything), else the custom
-// claims policy the portal edits (beta), else Entra's default (user.mail).
+// EmailClaim reads the claim configuration in effect (claimsdoc.Resolve): a
+// v1.0 claims mapping policy that sources the claim when one is attached,
+// else the custom claims policy the portal edits (beta), else Entra's
+// default (user.mail).
 func (d *Directory) EmailClaim(ctx context.Context) (domain.ClaimConfig, error) {
 	return d.claim.Get(ctx)
 }
@@ -228,29 +231,29 @@ func (d *Directory) loadClaim(ctx context.Context) (domain.ClaimConfig, error) {
 	return d.readClaim(ctx, sp)
 }
 
+// readClaim fetches the claim documents and applies the rule both Graph
+// adapters share (claimsdoc.Resolve).
 func (d *Directory) readClaim(ctx context.Context, sp string) (domain.ClaimConfig, error) {
 	var policies struct {
 		Value []struct {
-			Definition []string `json:"definition"`
+			ID          string   `json:"id"`
+			DisplayName string   `json:"displayName"`
+			Definition  []string `json:"definition"`
 		} `json:"value"`
 	}
 	if err := d.c.Get(ctx, "/v1.0/servicePrincipals/"+url.PathEscape(sp)+"/claimsMappingPolicies", &policies); err != nil {
 		return domain.ClaimConfig{}, err
 	}
+	var attached []claimsdoc.MappingPolicy
 	for _, p := range policies.Value {
-		if src := claimsdoc.MappingSource(p.Definition); src.Valid() {
-			return domain.ClaimConfig{Source: src, Origin: domain.ClaimOriginMappingPolicy}, nil
-		}
+		attached = append(attached, claimsdoc.MappingPolicy{ID: p.ID, Name: p.DisplayName, Definition: p.Definition})
 	}
-	var doc jsonDoc
-	err := d.c.Get(ctx, "/beta/servicePrincipals/"+url.PathEscape(sp)+"/claimsPolicy", &doc)
-	if err != nil && !domain.IsCode(err, domain.ENOTFOUND) {
-		return domain.ClaimConfig{}, err
-	}
-	if src := claimsdoc.CustomPolicySource(doc); src.Valid() {
-		return domain.ClaimConfig{Source: src, Origin: domain.ClaimOriginClaimsPolicy}, nil
-	}
-	return domain.ClaimConfig{Source: domain.ClaimFromMail, Origin: domain.ClaimOriginDefault}, nil
+	st, err := claimsdoc.Resolve(attached, func() ([]byte, error) {
+		var doc jsonDoc
+		err := d.c.Get(ctx, "/beta/servicePrincipals/"+url.PathEscape(sp)+"/claimsPolicy", &doc)
+		return doc, err
+	})
+	return st.ClaimConfig, err
 }
 
 // jsonDoc keeps a JSON answer as it came.

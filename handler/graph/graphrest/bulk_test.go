@@ -248,6 +248,11 @@ func TestErrorsAreMapped(t *testing.T) {
 		{"not a page", 200, `{"value":{"id":1}}`, domain.EUPSTREAM},
 		{"truncated page", 200, `{"value":[{"id":"a"},`, domain.EUPSTREAM},
 		{"still throttled", 429, `{"error":{"code":"TooManyRequests"}}`, domain.EUNAVAILABLE},
+		{"unavailable", 503, `{"error":{"code":"serviceNotAvailable"}}`, domain.EUNAVAILABLE},
+		{"server error", 500, `{"error":{"code":"generalException"}}`, domain.EUPSTREAM},
+		{"bad gateway", 502, ``, domain.EUPSTREAM},
+		{"token refused", 401, `{"error":{"code":"InvalidAuthenticationToken"}}`, domain.EFORBIDDEN},
+		{"delta expired", 410, `{"error":{"code":"syncStateNotFound"}}`, domain.EUPSTREAM},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

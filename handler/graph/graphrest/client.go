@@ -1,14 +1,23 @@
-// Package bulk is the lean Microsoft Graph pager for the audit job's bulk
-// reads (domain.BulkDirectory): users (in UPN ranges, for parallel shards),
-// users/delta, the Aircall app's appRoleAssignedTo and groups' direct
-// members. It runs on the azcore pipeline (bearer token, retries that honour
-// Retry-After on 429/503 and retry connection resets) and decodes each page
-// with a streaming encoding/json token walk, handing one item at a time to a
-// callback: one page in memory per call, never a list of users.
+// Package graphrest is the project's one lean Microsoft Graph REST client:
+// plain GETs on the azcore pipeline (bearer token, retries that honour
+// Retry-After on 429/503 and retry connection resets), for the reads that
+// msgraph-sdk-go is too heavy for. Its name says what it is — a REST client
+// for Graph — rather than what its first user did with it (it was "bulk"):
+// the audit job's bulk reads (domain.BulkDirectory: users in UPN ranges for
+// parallel shards, users/delta, the Aircall app's appRoleAssignedTo, groups'
+// direct members) go through its pager, and package lookup's point reads
+// for the diagnosis go through Get.
 //
-// It was chosen over msgraph-sdk-go's PageIterator for CPU and allocations
-// (notes/graph-api.md; BenchmarkScan in this package measures it). It only
-// reads and decides nothing: ranges, scope and rules are the audit job's.
+// The pager decodes each page with a streaming encoding/json token walk,
+// handing one item at a time to a callback: one page in memory per call,
+// never a list of users. It was chosen over msgraph-sdk-go's PageIterator
+// for CPU and allocations (docs/architecture.md; BenchmarkScanRatios in
+// this package measures it). msgraph-sdk-go stays in package graph for the
+// provisioning writes; the failure mapping, OData quoting and app finder
+// both clients use are package graphapi.
+//
+// It only reads and decides nothing: ranges, scope and rules are the audit
+// job's; it must not grow writes (those belong to package graph).
 package graphrest
 
 import (

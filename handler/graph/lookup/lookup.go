@@ -16,6 +16,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -120,10 +121,7 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 		v.Set("$expand", "memberOf($select=id,displayName)")
 	}
 	var page struct {
-		Value []struct {
-			graphUser
-			MemberOf []directoryObject `json:"memberOf"`
-		} `json:"value"`
+		Value []userWithGroups `json:"value"`
 	}
 	err := d.c.Get(ctx, "/v1.0/users?"+v.Encode(), &page)
 	var se *graphapi.Failure
@@ -139,15 +137,9 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 	if err != nil {
 		return domain.User{}, domain.Assignment{}, err
 	}
-	best := -1
-	for i := range page.Value {
-		if strings.EqualFold(page.Value[i].UserPrincipalName, key) {
-			best = i
-			break
-		}
-		if best < 0 {
-			best = i
-		}
+	best := slices.IndexFunc(page.Value, func(u userWithGroups) bool { return strings.EqualFold(u.UserPrincipalName, key) })
+	if best < 0 && len(page.Value) > 0 {
+		best = 0 // found by mail
 	}
 	if best < 0 {
 		return domain.User{}, domain.Assignment{}, domain.Errorf(domain.ENOTFOUND, "no user has the UPN or mail %q", key)
@@ -169,27 +161,42 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 	}
 	// The expansion may have been cut at Graph's limit (or there was none):
 	// page the groups.
-	next := "/v1.0/users/" + url.PathEscape(u.ID) + "/memberOf?$select=id,displayName&$top=999"
+	a, err := d.pageGroups(ctx, u.ID, assigned)
+	if err != nil {
+		return domain.User{}, domain.Assignment{}, err
+	}
+	return u, a, nil
+}
+
+// pageGroups pages the user's direct groups until one is assigned.
+func (d *Directory) pageGroups(ctx context.Context, userID string, assigned map[string]string) (domain.Assignment, error) {
+	next := "/v1.0/users/" + url.PathEscape(userID) + "/memberOf?$select=id,displayName&$top=999"
 	for next != "" {
 		var page struct {
 			Value []directoryObject `json:"value"`
 			Next  string            `json:"@odata.nextLink"`
 		}
 		if err := d.c.Get(ctx, next, &page); err != nil {
-			return domain.User{}, domain.Assignment{}, err
+			return domain.Assignment{}, err
 		}
 		if a, ok := groupAssignment(page.Value, assigned); ok {
-			return u, a, nil
+			return a, nil
 		}
 		next = page.Next
 	}
-	return u, domain.Assignment{Kind: domain.AssignmentNone}, nil
+	return domain.Assignment{Kind: domain.AssignmentNone}, nil
 }
 
 // expandLimit is how many related objects Graph returns for an $expand on
 // directory objects (learn.microsoft.com/graph/query-parameters): a list
 // this long may have been cut.
 const expandLimit = 20
+
+// userWithGroups is a user with their direct groups ($expand=memberOf).
+type userWithGroups struct {
+	graphUser
+	MemberOf []directoryObject `json:"memberOf"`
+}
 
 // directoryObject is an entry of memberOf.
 type directoryObject struct {

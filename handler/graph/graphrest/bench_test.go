@@ -46,7 +46,7 @@ import (
 // BenchmarkScanRatios runs the three in one benchmark, interleaved, and
 // reports pager/plain and sdk/pager: run it with
 //
-//	go test ./handler/graph/bulk -run XXX -bench ScanRatios -benchtime 3x
+//	go test ./handler/graph/graphrest -run XXX -bench ScanRatios -benchtime 3x
 
 func benchUsers() int {
 	if n, err := strconv.Atoi(os.Getenv("BENCH_USERS")); err == nil && n > 0 {

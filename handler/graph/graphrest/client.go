@@ -47,8 +47,9 @@ type Options struct {
 	BaseURL string
 	// Credential gets Graph tokens (managed identity in Azure).
 	Credential azcore.TokenCredential
-	// AppID and DisplayName find the Aircall app's service principal: by
-	// appId when set, else by domain.ManagedTag, else by display name.
+	// AppID and DisplayName find the Aircall app's service principal with
+	// the finder both Graph clients share (graphapi.FindApp): by appId when
+	// set, else by domain.ManagedTag, else by display name.
 	AppID       string
 	DisplayName string
 	// PageSize is $top for users, assignments and members (default and max 999).

@@ -38,7 +38,8 @@ type Options struct {
 	// Credential gets Graph tokens (managed identity in Azure).
 	Credential azcore.TokenCredential
 	// AppID is the Aircall app's appId when known (APP_ID); otherwise the
-	// app's service principal is found by domain.ManagedTag, then DisplayName.
+	// app's service principal is found by domain.ManagedTag, then
+	// DisplayName (graphapi.FindApp, the rule both Graph clients share).
 	AppID       string
 	DisplayName string
 	// CacheFor is how long app-wide facts (service principal, assignments,

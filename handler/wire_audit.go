@@ -14,7 +14,7 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/handler/audit"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/functions"
-	"github.com/identity-ops/aircall-entra-sso/handler/graph/bulk"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphrest"
 )
 
 func init() {
@@ -68,7 +68,7 @@ func newAuditJob(a *app) (*audit.Job, error) {
 		Scope: domain.AuditScope(a.cfg.AuditScope), Workers: a.cfg.AuditShards, Budget: a.cfg.AuditTimeBudget,
 		Log: a.log, Checks: map[string]audit.AppCheck{},
 	}
-	dir, err := bulk.New(bulk.Options{BaseURL: a.cfg.GraphBaseURL, Credential: a.cred, AppID: a.cfg.AppID,
+	dir, err := graphrest.New(graphrest.Options{BaseURL: a.cfg.GraphBaseURL, Credential: a.cred, AppID: a.cfg.AppID,
 		DisplayName: a.cfg.AppDisplayName, OnThrottle: job.OnThrottle})
 	if err != nil {
 		return nil, domain.Wrap(domain.EUNAVAILABLE, err, "could not build the Graph pager: check GRAPH_BASE_URL")

@@ -12,7 +12,7 @@ type TB interface {
 // closes it when t ends, and returns it:
 //
 //	srv := graphsim.Start(t, graphsim.Options{Seed: 1, Users: 100})
-//	client := bulk.New(bulk.Options{BaseURL: srv.URL(), Credential: srv.Credential()})
+//	client := graphrest.New(graphrest.Options{BaseURL: srv.URL(), Credential: srv.Credential()})
 func Start(t TB, o Options) *Server {
 	t.Helper()
 	s := New(o)

@@ -310,7 +310,7 @@ func TestInvalidMetadataWritesNothing(t *testing.T) {
 		{"no signing certificate", fedmetatest.Doc{Tenant: tenant, Signer: certA}.MustBytes(), 200, domain.EUPSTREAM, fedmeta.ProblemNoCertificate},
 		{"bad signature", bytes.Replace(valid, []byte("/saml2\""), []byte("/saml3\""), 1), 200, domain.EUPSTREAM, fedmeta.ProblemSignature},
 		{"unsigned", fedmetatest.Doc{Tenant: tenant, Certs: []*fedmetatest.Cert{certA}, Unsigned: true}.MustBytes(), 200, domain.EUPSTREAM, fedmeta.ProblemUnsigned},
-		{"unknown appid (404)", []byte("AADSTS700016"), 404, domain.EUPSTREAM, fedmeta.ProblemHTTPStatus},
+		{"unknown appid (404)", []byte("AADSTS700016"), 404, domain.ENOTFOUND, fedmeta.ProblemHTTPStatus}, // domain.FromStatus: 404 is ENOTFOUND for every upstream
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

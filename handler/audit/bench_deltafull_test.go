@@ -10,7 +10,7 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 	"github.com/identity-ops/aircall-entra-sso/handler/audit"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
-	"github.com/identity-ops/aircall-entra-sso/handler/graph/bulk"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphrest"
 	"github.com/identity-ops/aircall-entra-sso/handler/inmem"
 )
 
@@ -40,7 +40,7 @@ func BenchmarkDeltaVsFull(b *testing.B) {
 		sim := graphsim.Start(b, graphsim.Options{Seed: 3, Users: n, Mix: mix})
 		ten := sim.Tenant()
 		ten.SetLatency(latency)
-		dir, err := bulk.New(bulk.Options{BaseURL: sim.URL(), Credential: sim.Credential(), DisplayName: "Aircall"})
+		dir, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), DisplayName: "Aircall"})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -19,7 +19,7 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 	"github.com/identity-ops/aircall-entra-sso/handler/audit"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
-	"github.com/identity-ops/aircall-entra-sso/handler/graph/bulk"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphrest"
 	"github.com/identity-ops/aircall-entra-sso/handler/inmem"
 )
 
@@ -56,7 +56,7 @@ func BenchmarkScanFullWallTime(b *testing.B) {
 		sim.Tenant().SetLatency(latency)
 		sim.Tenant().SetBudget(graphsim.DefaultBudget(n), 10*time.Second)
 		sink := &countSink{}
-		dir, err := bulk.New(bulk.Options{BaseURL: sim.URL(), Credential: sim.Credential()})
+		dir, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential()})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -185,7 +185,7 @@ func TestAuditChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := bulk.New(bulk.Options{BaseURL: os.Getenv("AUDIT_CHILD_GRAPH"), Credential: cred})
+	dir, err := graphrest.New(graphrest.Options{BaseURL: os.Getenv("AUDIT_CHILD_GRAPH"), Credential: cred})
 	if err != nil {
 		t.Fatal(err)
 	}

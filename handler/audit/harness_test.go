@@ -15,7 +15,7 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 	"github.com/identity-ops/aircall-entra-sso/handler/audit"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
-	"github.com/identity-ops/aircall-entra-sso/handler/graph/bulk"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphrest"
 	"github.com/identity-ops/aircall-entra-sso/handler/graph/lookup"
 	"github.com/identity-ops/aircall-entra-sso/handler/inmem"
 )
@@ -79,7 +79,7 @@ func (s *sink) take(t *testing.T) []string {
 
 type fixture struct {
 	sim   *graphsim.Server
-	bulk  *bulk.Client
+	bulk  *graphrest.Client
 	store *inmem.Checkpoints
 	sink  *sink
 	job   *audit.Job
@@ -91,7 +91,7 @@ func newFixture(t testing.TB, sim *graphsim.Server, scope domain.AuditScope) *fi
 	f.job = &audit.Job{Checkpoints: f.store, Events: f.sink, Scope: scope, Workers: 4, SmallTenant: 1500,
 		Budget: time.Hour, ProgressEvery: time.Hour}
 	var err error
-	f.bulk, err = bulk.New(bulk.Options{BaseURL: sim.URL(), Credential: sim.Credential(), PageSize: 200,
+	f.bulk, err = graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), PageSize: 200,
 		OnThrottle:    f.job.OnThrottle,
 		ClientOptions: policy.ClientOptions{Retry: fastRetry()}})
 	if err != nil {

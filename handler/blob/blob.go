@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 
@@ -92,32 +91,34 @@ func (s *Store) EnsureContainer(ctx context.Context) error {
 	return nil
 }
 
-// translate maps an azblob error to the domain vocabulary, keeping the cause.
+// translate maps an azblob error to the domain vocabulary, keeping the
+// cause: the code is domain.FromStatus's (the one upstream rule; no answer
+// at all is status 0), the message says what to check.
 func translate(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
 	}
 	what := fmt.Sprintf(format, args...)
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return domain.Wrap(domain.EUNAVAILABLE, err, "blob: %s: timed out or cancelled", what)
+		return domain.Wrap(domain.FromStatus(0), err, "blob: %s: timed out or cancelled", what)
 	}
 	var re *azcore.ResponseError
-	if errors.As(err, &re) {
-		switch {
-		case re.StatusCode == http.StatusNotFound:
-			return domain.Wrap(domain.ENOTFOUND, err, "blob: %s: not found", what)
-		case re.StatusCode == http.StatusConflict || re.StatusCode == http.StatusPreconditionFailed:
-			return domain.Wrap(domain.ECONFLICT, err, "blob: %s: changed or held by another run (%s)", what, re.ErrorCode)
-		case re.StatusCode == http.StatusForbidden || re.StatusCode == http.StatusUnauthorized:
-			return domain.Wrap(domain.EFORBIDDEN, err, "blob: %s: access denied (%s): grant the app's identity Storage Blob Data Owner on the account", what, re.ErrorCode)
-		case re.StatusCode >= 500:
-			return domain.Wrap(domain.EUNAVAILABLE, err, "blob: %s: storage answered %d", what, re.StatusCode)
-		default:
-			return domain.Wrap(domain.EUPSTREAM, err, "blob: %s: storage answered %d %s", what, re.StatusCode, re.ErrorCode)
-		}
+	if !errors.As(err, &re) {
+		// Transport errors: connection refused, reset, DNS.
+		return domain.Wrap(domain.FromStatus(0), err, "blob: %s: storage unreachable", what)
 	}
-	// Transport errors: connection refused, reset, DNS.
-	return domain.Wrap(domain.EUNAVAILABLE, err, "blob: %s: storage unreachable", what)
+	switch code := domain.FromStatus(re.StatusCode); code {
+	case domain.ENOTFOUND:
+		return domain.Wrap(code, err, "blob: %s: not found", what)
+	case domain.ECONFLICT:
+		return domain.Wrap(code, err, "blob: %s: changed or held by another run (%s)", what, re.ErrorCode)
+	case domain.EFORBIDDEN:
+		return domain.Wrap(code, err, "blob: %s: access denied (%s): grant the app's identity Storage Blob Data Owner on the account", what, re.ErrorCode)
+	case domain.EUNAVAILABLE:
+		return domain.Wrap(code, err, "blob: %s: storage answered %d; try again later", what, re.StatusCode)
+	default:
+		return domain.Wrap(code, err, "blob: %s: storage answered %d %s", what, re.StatusCode, re.ErrorCode)
+	}
 }
 
 // cleanKey rejects keys that would escape the app's prefix space.

@@ -49,10 +49,10 @@ var ErrDeltaExpired = errors.New("the delta link expired (410 Gone): a full resy
 // An error from fn stops the page and is returned as is.
 //
 // A next link from a PageInfo is passed back as the link of the following
-// call; an empty link starts from the beginning. Adapters return
-// EUNAVAILABLE when Graph throttles or fails after retries, EFORBIDDEN
-// naming the missing permission, and an error wrapping ErrDeltaExpired for
-// an expired delta link.
+// call; an empty link starts from the beginning. Adapters code Graph's
+// failures with FromStatus (EUNAVAILABLE when Graph still throttles or is
+// unavailable after retries, EFORBIDDEN naming the missing permission) and
+// return an error wrapping ErrDeltaExpired for an expired delta link.
 type BulkDirectory interface {
 	// CountUsers returns how many users are in r (Graph's eventual count),
 	// or -1 when the directory cannot tell.

@@ -6,20 +6,22 @@ import (
 )
 
 // Code classifies an error for the caller. funchost maps each code to an HTTP
-// status in exactly one place; jobs and adapters only choose the code.
+// status in exactly one place; jobs and adapters only choose the code, and an
+// adapter that got an HTTP status from an upstream (Graph, Blob, the
+// federation metadata endpoint) takes it from FromStatus, the one rule.
 type Code string
 
 // The error vocabulary.
 const (
 	EINVALID       Code = "invalid"                // the caller's input is malformed (400)
-	EUNAUTHORIZED  Code = "unauthorized"           // missing, wrong or stale credentials or signature (401)
+	EUNAUTHORIZED  Code = "unauthorized"           // the caller's credentials or signature are missing, wrong or stale (401)
 	EFORBIDDEN     Code = "forbidden"              // authenticated but not allowed, e.g. a missing Graph permission (403)
 	ENOTFOUND      Code = "not_found"              // the thing asked for does not exist (404)
 	ECONFLICT      Code = "conflict"               // another run holds the lock, or a precondition failed (409)
 	ETOOLARGE      Code = "too_large"              // body over its limit (413)
 	EMEDIATYPE     Code = "unsupported_media_type" // wrong Content-Type (415)
 	EUNPROCESSABLE Code = "unprocessable"          // well-formed but refused by policy, e.g. identifier-URI policy (422)
-	EUPSTREAM      Code = "upstream"               // Graph, Blob or Service Bus failed (502)
+	EUPSTREAM      Code = "upstream"               // Graph, Blob, Service Bus or Entra failed or refused; retrying will not help by itself (502)
 	EUNAVAILABLE   Code = "unavailable"            // a dependency is temporarily unavailable; retry later (503)
 	EINTERNAL      Code = "internal"               // a bug (500)
 )

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -54,9 +53,11 @@ func (f *Fetcher) URL(app domain.AppRef) string {
 		"/federationmetadata/2007-06/federationmetadata.xml?appid=" + url.QueryEscape(app.AppID)
 }
 
-// Fetch downloads the document. Errors are EUNAVAILABLE (nothing answered;
-// ProblemUnreachable) or EUPSTREAM (an error status, ProblemHTTPStatus, or a
-// body over the limit, ProblemTooLarge), each with the URL and what to check.
+// Fetch downloads the document. Errors are EUNAVAILABLE when nothing
+// answered (ProblemUnreachable); for an error status (ProblemHTTPStatus) the
+// code is domain.FromStatus's, the rule every upstream shares (e.g. 404
+// ENOTFOUND, 429/503/504 EUNAVAILABLE, 500/502 EUPSTREAM); a body over the
+// limit is EUPSTREAM (ProblemTooLarge). Each names the URL and what to check.
 func (f *Fetcher) Fetch(ctx context.Context, app domain.AppRef) (*Fetched, error) {
 	if err := app.Validate(); err != nil {
 		return nil, err
@@ -169,18 +170,18 @@ func (f *Fetcher) once(ctx context.Context, u string) (*Fetched, error) {
 	req.Header.Set("Accept", "application/samlmetadata+xml, application/xml, text/xml")
 	resp, err := f.client().Do(req)
 	if err != nil {
-		return nil, &retryable{err: &domain.Error{Code: domain.EUNAVAILABLE,
+		return nil, &retryable{err: &domain.Error{Code: domain.FromStatus(0),
 			Message: fmt.Sprintf("federation metadata unreachable at %s: check LOGIN_AUTHORITY and outbound network access", u),
 			Err:     &InvalidError{Problem: ProblemUnreachable, Detail: "no answer", Err: err}}}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		e := &domain.Error{Code: domain.EUPSTREAM,
+		e := &domain.Error{Code: domain.FromStatus(resp.StatusCode),
 			Message: fmt.Sprintf("federation metadata: %s answered %d: %s", u, resp.StatusCode, statusHint(resp.StatusCode)),
 			Err:     &InvalidError{Problem: ProblemHTTPStatus, Detail: resp.Status}}
 		if resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-			return nil, &retryable{err: e, after: parseRetryAfter(resp.Header.Get("Retry-After"))}
+			return nil, &retryable{err: e, after: domain.RetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 		}
 		return nil, e
 	}
@@ -208,19 +209,4 @@ func statusHint(code int) string {
 	default:
 		return "check LOGIN_AUTHORITY"
 	}
-}
-
-func parseRetryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
 }

@@ -29,7 +29,9 @@ func TestFetch(t *testing.T) {
 		{"503 then ok", []func(http.ResponseWriter){status(503, ""), ok(doc)}, "", "", 2},
 		{"429 with Retry-After then ok", []func(http.ResponseWriter){status(429, "1"), ok(doc)}, "", "", 2},
 		{"always 500: three attempts then EUPSTREAM", []func(http.ResponseWriter){status(500, ""), status(500, ""), status(500, ""), ok(doc)}, domain.EUPSTREAM, fedmeta.ProblemHTTPStatus, 3},
-		{"404 is not retried", []func(http.ResponseWriter){status(404, ""), ok(doc)}, domain.EUPSTREAM, fedmeta.ProblemHTTPStatus, 1},
+		{"always 503: three attempts then EUNAVAILABLE", []func(http.ResponseWriter){status(503, ""), status(503, ""), status(503, ""), ok(doc)}, domain.EUNAVAILABLE, fedmeta.ProblemHTTPStatus, 3},
+		{"404 is not retried", []func(http.ResponseWriter){status(404, ""), ok(doc)}, domain.ENOTFOUND, fedmeta.ProblemHTTPStatus, 1},
+		{"400 is not retried", []func(http.ResponseWriter){status(400, ""), ok(doc)}, domain.EUPSTREAM, fedmeta.ProblemHTTPStatus, 1},
 		{"10 MiB with Content-Length", []func(http.ResponseWriter){ok(bytes.Repeat([]byte("x"), 10<<20))}, domain.EUPSTREAM, fedmeta.ProblemTooLarge, 1},
 		{"10 MiB chunked", []func(http.ResponseWriter){chunked(10 << 20)}, domain.EUPSTREAM, fedmeta.ProblemTooLarge, 1},
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphapi"
 )
 
 // Graph permissions named in EFORBIDDEN errors.
@@ -36,91 +37,51 @@ func (c *Client) sps() *serviceprincipals.ServicePrincipalsRequestBuilder {
 	return serviceprincipals.NewServicePrincipalsRequestBuilderInternal(c.params(), c.adapter)
 }
 
-// FindApp implements domain.AppDirectory: by appId, else the service
-// principal or application tagged domain.ManagedTag, else the service
-// principal named l.DisplayName.
+// FindApp implements domain.AppDirectory with the finder rule both Graph
+// clients share (graphapi.FindApp), then reads the app it found.
 func (c *Client) FindApp(ctx context.Context, l domain.AppLookup) (domain.App, error) {
-	type attempt struct{ what, filter string }
-	var tries []attempt
-	if l.AppID != "" {
-		tries = append(tries, attempt{"appId " + l.AppID, "appId eq " + odataString(l.AppID)})
-	} else {
-		tag := "tags/any(t:t eq " + odataString(domain.ManagedTag) + ")"
-		tries = append(tries, attempt{"tag " + domain.ManagedTag, tag})
-		if l.DisplayName != "" {
-			tries = append(tries, attempt{"display name " + l.DisplayName, "displayName eq " + odataString(l.DisplayName)})
-		}
+	found, err := graphapi.FindApp(ctx, appQuery{c}, l)
+	if err != nil {
+		return domain.App{}, err
 	}
-	for _, a := range tries {
-		appIDs, err := c.findAppIDs(ctx, a.filter)
-		if err != nil {
-			return domain.App{}, err
-		}
-		switch len(appIDs) {
-		case 0:
-			continue
-		case 1:
-			c.log.Debug("found the Aircall app", "by", a.what, "appId", appIDs[0])
-			return c.getByAppID(ctx, appIDs[0])
-		default:
-			return domain.App{}, domain.Errorf(domain.ECONFLICT, "%d enterprise apps match %s (appIds %s): delete or rename the extra ones, or set APP_ID to the right appId",
-				len(appIDs), a.what, strings.Join(appIDs, ", "))
-		}
-	}
-	return domain.App{}, domain.Errorf(domain.ENOTFOUND, "no Aircall enterprise app in the tenant (looked for %s)", describeTries(l))
+	c.log.Debug("found the Aircall app", "by", found.By, "appId", found.AppID)
+	return c.getByAppID(ctx, found.AppID)
 }
 
-func describeTries(l domain.AppLookup) string {
-	if l.AppID != "" {
-		return "appId " + l.AppID
-	}
-	s := "tag " + domain.ManagedTag
-	if l.DisplayName != "" {
-		s += " and display name " + l.DisplayName
-	}
-	return s
-}
+// appQuery runs the finder's queries through the SDK.
+type appQuery struct{ c *Client }
 
-// findAppIDs returns the distinct appIds of service principals and
-// applications matching filter.
-func (c *Client) findAppIDs(ctx context.Context, filter string) ([]string, error) {
-	seen := map[string]bool{}
-	var out []string
-	addID := func(id *string) {
-		if v := strings.ToLower(deref(id)); v != "" && !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	sps, err := c.sps().Get(ctx, &serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{
+func (q appQuery) ServicePrincipals(ctx context.Context, filter string) ([]graphapi.AppMatch, error) {
+	sps, err := q.c.sps().Get(ctx, &serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{
 		QueryParameters: &serviceprincipals.ServicePrincipalsRequestBuilderGetQueryParameters{Filter: &filter, Select: strings.Split(spListSelect, ","), Top: ptr(int32(50))},
 	})
 	if err != nil {
 		return nil, mapError(err, "list service principals ("+filter+")", permRead)
 	}
+	var out []graphapi.AppMatch
 	for _, sp := range sps.GetValue() {
-		addID(sp.GetAppId())
+		out = append(out, graphapi.AppMatch{ID: deref(sp.GetId()), AppID: deref(sp.GetAppId())})
 	}
-	if len(out) > 0 && !strings.HasPrefix(filter, "tags/") {
-		return out, nil
-	}
-	// An application tagged (or named) but whose service principal is not
-	// tagged yet: an earlier run stopped between the two.
-	apps, err := c.apps().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{
+	return out, nil
+}
+
+func (q appQuery) Applications(ctx context.Context, filter string) ([]graphapi.AppMatch, error) {
+	apps, err := q.c.apps().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{
 		QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{Filter: &filter, Select: strings.Split(appListSelect, ","), Top: ptr(int32(50))},
 	})
 	if err != nil {
 		return nil, mapError(err, "list applications ("+filter+")", permRead)
 	}
+	var out []graphapi.AppMatch
 	for _, a := range apps.GetValue() {
-		addID(a.GetAppId())
+		out = append(out, graphapi.AppMatch{ID: deref(a.GetId()), AppID: deref(a.GetAppId())})
 	}
 	return out, nil
 }
 
 // getByAppID reads the application and service principal with appID.
 func (c *Client) getByAppID(ctx context.Context, appID string) (domain.App, error) {
-	filter := "appId eq " + odataString(appID)
+	filter := "appId eq " + graphapi.String(appID)
 	apps, err := c.apps().Get(ctx, &applications.ApplicationsRequestBuilderGetRequestConfiguration{
 		QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{Filter: &filter, Select: []string{"id"}},
 	})
@@ -322,7 +283,7 @@ func (c *Client) PatchApplication(ctx context.Context, objectID string, p domain
 
 // isIdentifierURIRefusal recognises the answers of the verified-domain check
 // and of the app management policy's identifier-URI restrictions.
-func isIdentifierURIRefusal(f graphFailure) bool {
+func isIdentifierURIRefusal(f *graphapi.Failure) bool {
 	if f.Status != 400 && f.Status != 403 && f.Status != 422 {
 		return false
 	}

@@ -17,38 +17,29 @@ import (
 // read side also understands the beta custom claims policy the portal edits,
 // so the state in effect is reported whichever configured it.
 
-// EmailClaim implements domain.AppDirectory: an attached claims mapping
-// policy wins; else the beta custom claims policy; else Entra's default
-// (user.mail).
+// EmailClaim implements domain.AppDirectory with the rule both Graph
+// adapters share (claimsdoc.Resolve): an attached claims mapping policy that
+// sources the claim wins; else the beta custom claims policy; else Entra's
+// default (user.mail).
 func (c *Client) EmailClaim(ctx context.Context, spID string) (domain.EmailClaimState, error) {
 	attached, err := c.sps().ByServicePrincipalId(spID).ClaimsMappingPolicies().Get(ctx, nil)
 	if err != nil {
 		return domain.EmailClaimState{}, mapError(err, "list the claims mapping policies of service principal "+spID, "Policy.Read.All and "+permRead)
 	}
+	var policies []claimsdoc.MappingPolicy
 	for _, p := range attached.GetValue() {
-		st := domain.EmailClaimState{
-			ClaimConfig: domain.ClaimConfig{Source: claimsdoc.MappingSource(p.GetDefinition()), Origin: domain.ClaimOriginMappingPolicy},
-			PolicyID:    deref(p.GetId()), PolicyName: deref(p.GetDisplayName()),
-		}
-		return st, nil
+		policies = append(policies, claimsdoc.MappingPolicy{ID: deref(p.GetId()), Name: deref(p.GetDisplayName()), Definition: p.GetDefinition()})
 	}
-	src, err := c.customClaimsPolicySource(ctx, spID)
-	if err != nil {
-		return domain.EmailClaimState{}, err
-	}
-	if src != "" {
-		return domain.EmailClaimState{ClaimConfig: domain.ClaimConfig{Source: src, Origin: domain.ClaimOriginClaimsPolicy}}, nil
-	}
-	return domain.EmailClaimState{ClaimConfig: domain.ClaimConfig{Source: domain.ClaimFromMail, Origin: domain.ClaimOriginDefault}}, nil
+	return claimsdoc.Resolve(policies, func() ([]byte, error) { return c.customClaimsPolicy(ctx, spID) })
 }
 
-// customClaimsPolicySource reads GET /beta/servicePrincipals/{id}/claimsPolicy
+// customClaimsPolicy reads GET /beta/servicePrincipals/{id}/claimsPolicy
 // (not in the v1.0 SDK: sent raw through the same adapter, so it gets the
-// same token and retries). A missing policy, or a cloud without it, is "".
-func (c *Client) customClaimsPolicySource(ctx context.Context, spID string) (domain.ClaimSource, error) {
+// same token and retries) as it came; Graph's 404 is ENOTFOUND.
+func (c *Client) customClaimsPolicy(ctx context.Context, spID string) ([]byte, error) {
 	u, err := url.Parse(c.root + "/beta/servicePrincipals/" + url.PathEscape(spID) + "/claimsPolicy")
 	if err != nil {
-		return "", domain.Wrap(domain.EINTERNAL, err, "graph: claimsPolicy URL")
+		return nil, domain.Wrap(domain.EINTERNAL, err, "graph: claimsPolicy URL")
 	}
 	ri := abs.NewRequestInformation()
 	ri.Method = abs.GET
@@ -56,13 +47,10 @@ func (c *Client) customClaimsPolicySource(ctx context.Context, spID string) (dom
 	ri.Headers.TryAdd("Accept", "application/json")
 	raw, err := c.adapter.SendPrimitive(ctx, ri, "[]byte", errorMapping)
 	if err != nil {
-		if f, ok := failure(err); ok && (f.Status == 404 || f.Status == 400) {
-			return "", nil
-		}
-		return "", mapError(err, "read the custom claims policy of service principal "+spID, "Policy.Read.All")
+		return nil, mapError(err, "read the custom claims policy of service principal "+spID, "Policy.Read.All")
 	}
 	b, _ := raw.([]byte)
-	return claimsdoc.CustomPolicySource(b), nil
+	return b, nil
 }
 
 // SetEmailClaim implements domain.AppDirectory: reuse (or create) the

@@ -6,15 +6,17 @@
 // error vocabulary.
 //
 // It imports msgraph-sdk-go sub-packages only, never the root package (build
-// cost; see notes/graph-api.md). It decides nothing: the order of changes and
-// what to change belong to package provision. Bulk reads of users are not
-// here (they use a lean pager elsewhere).
+// cost; see docs/architecture.md). It decides nothing: the order of changes
+// and what to change belong to package provision. Reads in bulk and the
+// diagnosis's point reads are not here: they go through package graphrest,
+// the lean REST client. What both clients share (the Graph failure →
+// domain error mapping, OData literals, the app finder) is package graphapi;
+// the claim rule is package claimsdoc.
 package graph
 
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -34,6 +36,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphapi"
 )
 
 // Options configures a Client. Zero values are production defaults.
@@ -186,74 +189,46 @@ func (c *Client) params() map[string]string { return map[string]string{"baseurl"
 // errorMapping maps every error status to Graph's OData error.
 var errorMapping = abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue}
 
-// graphFailure is Graph's answer to a failed call.
-type graphFailure struct {
-	Status        int
-	Code, Message string
-	RetryAfter    string
-}
-
-// failure extracts Graph's status, code and message; ok is false when err is
-// not an answer from Graph (network, context).
-func failure(err error) (graphFailure, bool) {
+// failure extracts Graph's answer from an SDK error; ok is false when err
+// is not an answer from Graph (network, context, decoding).
+func failure(err error) (*graphapi.Failure, bool) {
 	var oe *odataerrors.ODataError
 	if errors.As(err, &oe) {
-		f := graphFailure{Status: oe.GetStatusCode()}
+		f := &graphapi.Failure{Status: oe.GetStatusCode()}
 		if m := oe.GetErrorEscaped(); m != nil {
 			f.Code, f.Message = deref(m.GetCode()), deref(m.GetMessage())
 		}
 		if h := oe.GetResponseHeaders(); h != nil {
 			for _, v := range h.Get("Retry-After") {
-				f.RetryAfter = v
+				f.RetryAfter = domain.RetryAfter(v, time.Now())
 			}
 		}
 		return f, true
 	}
 	var ae *abs.ApiError
 	if errors.As(err, &ae) {
-		return graphFailure{Status: ae.GetStatusCode(), Message: ae.Message}, true
+		return &graphapi.Failure{Status: ae.GetStatusCode(), Message: ae.Message}, true
 	}
-	return graphFailure{}, false
+	return nil, false
 }
 
-// mapError turns an SDK error into the domain vocabulary. doing says what
-// was attempted ("patch the service principal"); permission is the Graph
-// permission the call needs.
+// mapError turns an SDK error into the domain vocabulary with the mapping
+// both Graph clients share (graphapi). doing says what was attempted
+// ("patch the service principal"); permission is the Graph permission the
+// call needs.
 func mapError(err error, doing, permission string) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return domain.Wrap(domain.EUNAVAILABLE, err, "graph: %s: cancelled or timed out", doing)
+	if f, ok := failure(err); ok {
+		return f.Err(err, doing, permission)
 	}
-	f, ok := failure(err)
-	if !ok {
-		var ne net.Error
-		var ue *url.Error
-		if errors.As(err, &ne) || errors.As(err, &ue) {
-			return domain.Wrap(domain.EUNAVAILABLE, err, "graph: %s: Microsoft Graph is unreachable (%s); try again later", doing, err.Error())
-		}
-		return domain.Wrap(domain.EUPSTREAM, err, "graph: %s failed: %s", doing, err.Error())
+	var ne net.Error
+	var ue *url.Error
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) || errors.As(err, &ue) {
+		return graphapi.Unreachable(err, doing)
 	}
-	said := fmt.Sprintf("Graph answered %d %s: %s", f.Status, f.Code, f.Message)
-	switch {
-	case f.Status == http.StatusNotFound:
-		return domain.Wrap(domain.ENOTFOUND, err, "graph: %s: %s", doing, said)
-	case f.Status == http.StatusForbidden:
-		return domain.Wrap(domain.EFORBIDDEN, err, "graph: %s: %s. Grant the app's managed identity the Microsoft Graph application permission %s (with admin consent)", doing, said, permission)
-	case f.Status == http.StatusUnauthorized:
-		return domain.Wrap(domain.EUPSTREAM, err, "graph: %s: %s. The identity's token was refused: check ENTRA_TENANT_ID and the managed identity", doing, said)
-	case f.Status == http.StatusTooManyRequests:
-		wait := ""
-		if f.RetryAfter != "" {
-			wait = " (Retry-After " + f.RetryAfter + " s)"
-		}
-		return domain.Wrap(domain.EUNAVAILABLE, err, "graph: %s: Microsoft Graph is throttling this app%s and retries did not get through; try again in a few minutes", doing, wait)
-	case f.Status == http.StatusServiceUnavailable || f.Status == http.StatusGatewayTimeout:
-		return domain.Wrap(domain.EUNAVAILABLE, err, "graph: %s: Microsoft Graph is unavailable (%d) after retries; try again later", doing, f.Status)
-	default:
-		return domain.Wrap(domain.EUPSTREAM, err, "graph: %s: %s", doing, said)
-	}
+	return domain.Wrap(domain.EUPSTREAM, err, "graph: %s failed: %s", doing, err.Error())
 }
 
 func deref(s *string) string {
@@ -264,9 +239,6 @@ func deref(s *string) string {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// odataString quotes s as an OData string literal.
-func odataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // waitFor calls try until it stops answering ENOTFOUND (replication) or the
 // backoff's timeout passes.

@@ -17,6 +17,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphapi"
 )
 
 type staticCred struct{}
@@ -27,13 +28,13 @@ func (staticCred) GetToken(context.Context, policy.TokenRequestOptions) (azcore.
 
 func TestIdentifierURIRefusalRecognised(t *testing.T) {
 	for _, tc := range []struct {
-		f    graphFailure
+		f    *graphapi.Failure
 		want bool
 	}{
-		{graphFailure{Status: 400, Code: "HostNameNotOnVerifiedDomain", Message: "Values of identifierUris property must use a verified domain"}, true},
-		{graphFailure{Status: 400, Code: "Request_BadRequest", Message: "Failed to add identifier URI urn:x. All newly added URIs must contain a tenant verified domain"}, true},
-		{graphFailure{Status: 400, Code: "Request_BadRequest", Message: "Property displayName is invalid"}, false},
-		{graphFailure{Status: 500, Message: "identifier URI"}, false},
+		{&graphapi.Failure{Status: 400, Code: "HostNameNotOnVerifiedDomain", Message: "Values of identifierUris property must use a verified domain"}, true},
+		{&graphapi.Failure{Status: 400, Code: "Request_BadRequest", Message: "Failed to add identifier URI urn:x. All newly added URIs must contain a tenant verified domain"}, true},
+		{&graphapi.Failure{Status: 400, Code: "Request_BadRequest", Message: "Property displayName is invalid"}, false},
+		{&graphapi.Failure{Status: 500, Message: "identifier URI"}, false},
 	} {
 		if got := isIdentifierURIRefusal(tc.f); got != tc.want {
 			t.Errorf("%+v: got %v", tc.f, got)

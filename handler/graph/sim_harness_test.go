@@ -1,11 +1,17 @@
 package graph_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
@@ -30,6 +36,12 @@ type simHarness struct {
 	// identifierUris answer 400.
 	failApplicationPatch func()
 	countApps            func() int
+	// failNext makes the next n Graph calls whose path ends with suffix
+	// answer status.
+	failNext func(n, status int, suffix string)
+	// call sends one Graph request with the identity's token and returns
+	// the status and the decoded JSON answer (nil when there is none).
+	call func(method, path string, body any) (int, map[string]any)
 }
 
 // newSim starts a fresh simulated tenant, reached through azidentity's App
@@ -59,5 +71,35 @@ func newSim(t *testing.T) *simHarness {
 		},
 		failApplicationPatch: func() { tn.FailApplicationPatch(1) },
 		countApps:            func() int { return len(tn.Apps()) },
+		failNext: func(n, status int, suffix string) {
+			tn.FailNext(n, status, func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, suffix) })
+		},
+		call: func(method, path string, body any) (int, map[string]any) {
+			return call(t, s.URL(), cred, method, path, body)
+		},
 	}
+}
+
+func call(t *testing.T, base string, cred azcore.TokenCredential, method, path string, body any) (int, map[string]any) {
+	t.Helper()
+	tok, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{"https://graph.microsoft.com/.default"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, base+path, rd)
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
 }

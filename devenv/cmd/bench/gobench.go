@@ -19,8 +19,8 @@ var goBenchmarks = []struct {
 	env                         []string
 	quickEnv                    []string
 }{
-	{"scan-cpu-100k", "./handler/graph/bulk", "^BenchmarkScanRatios$", "1x", []string{"BENCH_USERS=100000"}, []string{"BENCH_USERS=20000"}},
-	{"scan-cpu", "./handler/graph/bulk", "^BenchmarkScanRatios$", "1x", []string{"BENCH_USERS=1000000"}, []string{"BENCH_USERS=100000"}},
+	{"scan-cpu-100k", "./handler/graph/graphrest", "^BenchmarkScanRatios$", "1x", []string{"BENCH_USERS=100000"}, []string{"BENCH_USERS=20000"}},
+	{"scan-cpu", "./handler/graph/graphrest", "^BenchmarkScanRatios$", "1x", []string{"BENCH_USERS=1000000"}, []string{"BENCH_USERS=100000"}},
 	{"scan-rss", "./handler/audit", "^BenchmarkScanRSS$", "1x", []string{"BENCH_RSS_SIZES=100000,1000000"}, []string{"BENCH_RSS_SIZES=20000,100000"}},
 	{"scan-wall", "./handler/audit", "^BenchmarkScanFullWallTime$", "1x", []string{"BENCH_PAGE_LATENCY=200ms"}, []string{"BENCH_PAGE_LATENCY=50ms"}},
 	{"scan-delta", "./handler/audit", "^BenchmarkDeltaVsFull$", "1x", []string{"BENCH_USERS=1000000", "BENCH_PAGE_LATENCY=50ms"}, []string{"BENCH_USERS=100000", "BENCH_PAGE_LATENCY=50ms"}},

@@ -1,10 +1,11 @@
 // Package claimsdoc reads and writes the two documents that configure the
-// Aircall app's SAML emailaddress claim in Entra ID: a v1.0 claims mapping
+// Aircall app's SAML emailaddress claim in Entra ID — a v1.0 claims mapping
 // policy definition (what provision writes) and the beta custom claims
-// policy the portal's Attributes & Claims blade edits. Both Graph adapters
-// (the msgraph-sdk-go one for provision and the plain one for diagnosis)
-// use it, so the claim is read the same way everywhere. Pure functions: no
-// I/O, no Graph client.
+// policy the portal's Attributes & Claims blade edits — and holds the one
+// rule (Resolve) that says which of them is in effect. Both Graph adapters
+// (package graph for provision, package lookup for diagnosis) fetch the
+// documents and call Resolve, so they cannot disagree. Pure functions: no
+// I/O, no Graph client; it must not learn how the documents are fetched.
 package claimsdoc
 
 import (
@@ -61,8 +62,31 @@ func MappingSource(defs []string) domain.ClaimSource {
 // CustomPolicySource reads the emailaddress claim's source from a custom
 // claims policy document (GET /beta/servicePrincipals/{id}/claimsPolicy);
 // "" when the document is empty, unreadable or does not source the claim
-// from a user attribute.
+// from a user attribute. Both shapes Microsoft documents are read: the
+// collection {"value":[{…}]} of the API reference
+// (learn.microsoft.com/graph/api/serviceprincipal-list-claimspolicy) and the
+// bare object of the Entra how-to
+// (learn.microsoft.com/entra/identity-platform/saml-claims-customization).
 func CustomPolicySource(doc []byte) domain.ClaimSource {
+	var coll struct {
+		Value []json.RawMessage `json:"value"`
+	}
+	if len(doc) == 0 || json.Unmarshal(doc, &coll) != nil {
+		return ""
+	}
+	if coll.Value == nil {
+		return policySource(doc)
+	}
+	for _, p := range coll.Value {
+		if src := policySource(p); src != "" {
+			return src
+		}
+	}
+	return ""
+}
+
+// policySource reads one customClaimsPolicy object.
+func policySource(doc []byte) domain.ClaimSource {
 	var cp struct {
 		Claims []struct {
 			Name           string `json:"name"`
@@ -75,7 +99,7 @@ func CustomPolicySource(doc []byte) domain.ClaimSource {
 			} `json:"configurations"`
 		} `json:"claims"`
 	}
-	if len(doc) == 0 || json.Unmarshal(doc, &cp) != nil {
+	if json.Unmarshal(doc, &cp) != nil {
 		return ""
 	}
 	for _, cl := range cp.Claims {

@@ -35,6 +35,8 @@ func TestCustomPolicySource(t *testing.T) {
 		{`{"claims":[{"name":"emailaddress","configurations":[{"attribute":{"id":"mail","source":"user"}}]}]}`, domain.ClaimFromMail},
 		{`{"claims":[{"name":"name","configurations":[{"attribute":{"id":"mail","source":"user"}}]}]}`, ""},
 		{`{"claims":[{"name":"emailaddress","configurations":[{"attribute":{"id":"x","source":"transformation"}}]}]}`, ""},
+		{`{"value":[{"claims":[]},{"claims":[{"name":"emailaddress","configurations":[{"attribute":{"id":"mail","source":"user"}}]}]}]}`, domain.ClaimFromMail},
+		{`{"value":[]}`, ""},
 		{`not json`, ""},
 		{``, ""},
 	} {

@@ -3,11 +3,12 @@
 // assignment to the Aircall app (directly, or as a direct member of an
 // assigned group), and the app's emailaddress claim configuration.
 //
-// It sends its handful of small GETs through the bulk-read client's
-// pipeline (bearer token, retries honouring Retry-After, Graph errors in
-// the domain vocabulary) and reads claim documents with claimsdoc, so
-// there is one Graph plumbing and one claim reader. It only reads; it
-// decides nothing (the rules do).
+// It sends its handful of small GETs through graphrest, the project's one
+// lean Graph REST client (bearer token, retries honouring Retry-After, Graph
+// errors in the domain vocabulary), finds the app with the finder both
+// Graph clients share and decides the claim with claimsdoc.Resolve, so there
+// is one Graph plumbing, one app finder and one claim rule. It only reads;
+// it decides nothing else (the rules do).
 package lookup
 
 import (
@@ -15,6 +16,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -23,8 +25,9 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
-	"github.com/identity-ops/aircall-entra-sso/handler/graph/bulk"
 	"github.com/identity-ops/aircall-entra-sso/handler/graph/claimsdoc"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphapi"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphrest"
 	"github.com/identity-ops/aircall-entra-sso/handler/swr"
 )
 
@@ -35,7 +38,8 @@ type Options struct {
 	// Credential gets Graph tokens (managed identity in Azure).
 	Credential azcore.TokenCredential
 	// AppID is the Aircall app's appId when known (APP_ID); otherwise the
-	// app's service principal is found by domain.ManagedTag, then DisplayName.
+	// app's service principal is found by domain.ManagedTag, then
+	// DisplayName (graphapi.FindApp, the rule both Graph clients share).
 	AppID       string
 	DisplayName string
 	// CacheFor is how long app-wide facts (service principal, assignments,
@@ -47,7 +51,7 @@ type Options struct {
 
 // Directory implements domain.UserDirectory over Microsoft Graph.
 type Directory struct {
-	c *bulk.Client
+	c *graphrest.Client
 
 	// noExpand is set once Graph refused $expand=memberOf with the lookup's
 	// filter (400): lookups then page the user's groups separately.
@@ -72,7 +76,7 @@ func New(o Options) (*Directory, error) {
 		o.ClientOptions.Retry = policy.RetryOptions{MaxRetries: 4, RetryDelay: 500 * time.Millisecond, MaxRetryDelay: 30 * time.Second,
 			StatusCodes: []int{http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusBadGateway, http.StatusGatewayTimeout, http.StatusInternalServerError}}
 	}
-	c, err := bulk.New(bulk.Options{BaseURL: o.BaseURL, Credential: o.Credential, AppID: o.AppID, DisplayName: o.DisplayName,
+	c, err := graphrest.New(graphrest.Options{BaseURL: o.BaseURL, Credential: o.Credential, AppID: o.AppID, DisplayName: o.DisplayName,
 		ClientOptions: o.ClientOptions})
 	if err != nil {
 		return nil, err
@@ -109,22 +113,19 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 		assignedCh <- assignedResult{m, err}
 	}()
 
-	q := bulk.ODataString(key)
+	q := graphapi.String(key)
 	v := url.Values{}
 	v.Set("$filter", "userPrincipalName eq "+q+" or mail eq "+q)
-	v.Set("$select", bulk.UserSelect)
+	v.Set("$select", graphrest.UserSelect)
 	expand := !d.noExpand.Load()
 	if expand {
 		v.Set("$expand", "memberOf($select=id,displayName)")
 	}
 	var page struct {
-		Value []struct {
-			graphUser
-			MemberOf []directoryObject `json:"memberOf"`
-		} `json:"value"`
+		Value []userWithGroups `json:"value"`
 	}
 	err := d.c.Get(ctx, "/v1.0/users?"+v.Encode(), &page)
-	var se *bulk.StatusError
+	var se *graphapi.Failure
 	if expand && errors.As(err, &se) && se.Status == http.StatusBadRequest {
 		// Graph refused the expansion with this filter: from now on, ask
 		// for the user alone and page their groups (two round trips).
@@ -137,15 +138,9 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 	if err != nil {
 		return domain.User{}, domain.Assignment{}, err
 	}
-	best := -1
-	for i := range page.Value {
-		if strings.EqualFold(page.Value[i].UserPrincipalName, key) {
-			best = i
-			break
-		}
-		if best < 0 {
-			best = i
-		}
+	best := slices.IndexFunc(page.Value, func(u userWithGroups) bool { return strings.EqualFold(u.UserPrincipalName, key) })
+	if best < 0 && len(page.Value) > 0 {
+		best = 0 // found by mail
 	}
 	if best < 0 {
 		return domain.User{}, domain.Assignment{}, domain.Errorf(domain.ENOTFOUND, "no user has the UPN or mail %q", key)
@@ -167,27 +162,42 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 	}
 	// The expansion may have been cut at Graph's limit (or there was none):
 	// page the groups.
-	next := "/v1.0/users/" + url.PathEscape(u.ID) + "/memberOf?$select=id,displayName&$top=999"
+	a, err := d.pageGroups(ctx, u.ID, assigned)
+	if err != nil {
+		return domain.User{}, domain.Assignment{}, err
+	}
+	return u, a, nil
+}
+
+// pageGroups pages the user's direct groups until one is assigned.
+func (d *Directory) pageGroups(ctx context.Context, userID string, assigned map[string]string) (domain.Assignment, error) {
+	next := "/v1.0/users/" + url.PathEscape(userID) + "/memberOf?$select=id,displayName&$top=999"
 	for next != "" {
 		var page struct {
 			Value []directoryObject `json:"value"`
 			Next  string            `json:"@odata.nextLink"`
 		}
 		if err := d.c.Get(ctx, next, &page); err != nil {
-			return domain.User{}, domain.Assignment{}, err
+			return domain.Assignment{}, err
 		}
 		if a, ok := groupAssignment(page.Value, assigned); ok {
-			return u, a, nil
+			return a, nil
 		}
 		next = page.Next
 	}
-	return u, domain.Assignment{Kind: domain.AssignmentNone}, nil
+	return domain.Assignment{Kind: domain.AssignmentNone}, nil
 }
 
 // expandLimit is how many related objects Graph returns for an $expand on
 // directory objects (learn.microsoft.com/graph/query-parameters): a list
 // this long may have been cut.
 const expandLimit = 20
+
+// userWithGroups is a user with their direct groups ($expand=memberOf).
+type userWithGroups struct {
+	graphUser
+	MemberOf []directoryObject `json:"memberOf"`
+}
 
 // directoryObject is an entry of memberOf.
 type directoryObject struct {
@@ -213,9 +223,10 @@ func groupAssignment(groups []directoryObject, assigned map[string]string) (doma
 	return domain.Assignment{}, false
 }
 
-// EmailClaim reads the claim configuration in effect: a v1.0 claims mapping
-// policy when one is attached (it overrides everything), else the custom
-// claims policy the portal edits (beta), else Entra's default (user.mail).
+// EmailClaim reads the claim configuration in effect (claimsdoc.Resolve): a
+// v1.0 claims mapping policy that sources the claim when one is attached,
+// else the custom claims policy the portal edits (beta), else Entra's
+// default (user.mail).
 func (d *Directory) EmailClaim(ctx context.Context) (domain.ClaimConfig, error) {
 	return d.claim.Get(ctx)
 }
@@ -228,29 +239,29 @@ func (d *Directory) loadClaim(ctx context.Context) (domain.ClaimConfig, error) {
 	return d.readClaim(ctx, sp)
 }
 
+// readClaim fetches the claim documents and applies the rule both Graph
+// adapters share (claimsdoc.Resolve).
 func (d *Directory) readClaim(ctx context.Context, sp string) (domain.ClaimConfig, error) {
 	var policies struct {
 		Value []struct {
-			Definition []string `json:"definition"`
+			ID          string   `json:"id"`
+			DisplayName string   `json:"displayName"`
+			Definition  []string `json:"definition"`
 		} `json:"value"`
 	}
 	if err := d.c.Get(ctx, "/v1.0/servicePrincipals/"+url.PathEscape(sp)+"/claimsMappingPolicies", &policies); err != nil {
 		return domain.ClaimConfig{}, err
 	}
+	var attached []claimsdoc.MappingPolicy
 	for _, p := range policies.Value {
-		if src := claimsdoc.MappingSource(p.Definition); src.Valid() {
-			return domain.ClaimConfig{Source: src, Origin: domain.ClaimOriginMappingPolicy}, nil
-		}
+		attached = append(attached, claimsdoc.MappingPolicy{ID: p.ID, Name: p.DisplayName, Definition: p.Definition})
 	}
-	var doc jsonDoc
-	err := d.c.Get(ctx, "/beta/servicePrincipals/"+url.PathEscape(sp)+"/claimsPolicy", &doc)
-	if err != nil && !domain.IsCode(err, domain.ENOTFOUND) {
-		return domain.ClaimConfig{}, err
-	}
-	if src := claimsdoc.CustomPolicySource(doc); src.Valid() {
-		return domain.ClaimConfig{Source: src, Origin: domain.ClaimOriginClaimsPolicy}, nil
-	}
-	return domain.ClaimConfig{Source: domain.ClaimFromMail, Origin: domain.ClaimOriginDefault}, nil
+	st, err := claimsdoc.Resolve(attached, func() ([]byte, error) {
+		var doc jsonDoc
+		err := d.c.Get(ctx, "/beta/servicePrincipals/"+url.PathEscape(sp)+"/claimsPolicy", &doc)
+		return doc, err
+	})
+	return st.ClaimConfig, err
 }
 
 // jsonDoc keeps a JSON answer as it came.

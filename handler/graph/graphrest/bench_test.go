@@ -1,4 +1,4 @@
-package bulk_test
+package graphrest_test
 
 import (
 	"bufio"
@@ -30,7 +30,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
-	"github.com/identity-ops/aircall-entra-sso/handler/graph/bulk"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphrest"
 )
 
 // The scan benchmarks read N users (BENCH_USERS, default 100,000) served in
@@ -46,7 +46,7 @@ import (
 // BenchmarkScanRatios runs the three in one benchmark, interleaved, and
 // reports pager/plain and sdk/pager: run it with
 //
-//	go test ./handler/graph/bulk -run XXX -bench ScanRatios -benchtime 3x
+//	go test ./handler/graph/graphrest -run XXX -bench ScanRatios -benchtime 3x
 
 func benchUsers() int {
 	if n, err := strconv.Atoi(os.Getenv("BENCH_USERS")); err == nil && n > 0 {
@@ -148,7 +148,7 @@ func (r *replay) serve(w http.ResponseWriter, req *http.Request) {
 	var b strings.Builder
 	b.WriteString(`{"@odata.context":"` + r.srv.URL + `/v1.0/$metadata#users(id,userPrincipalName,mail,displayName,accountEnabled,userType)"`)
 	if k+1 < r.pages {
-		b.WriteString(`,"@odata.nextLink":"` + r.srv.URL + `/v1.0/users?$select=` + bulk.UserSelect + `&$top=999&$skiptoken=` + strconv.Itoa(k+1) + `"`)
+		b.WriteString(`,"@odata.nextLink":"` + r.srv.URL + `/v1.0/users?$select=` + graphrest.UserSelect + `&$top=999&$skiptoken=` + strconv.Itoa(k+1) + `"`)
 	}
 	b.WriteString(`,"value":`)
 	_, _ = w.Write([]byte(b.String()))
@@ -191,7 +191,7 @@ func (staticCred) GetToken(context.Context, policy.TokenRequestOptions) (azcore.
 type scanner func(ctx context.Context) (int, error)
 
 func pagerScan(tb testing.TB, base string) scanner {
-	c, err := bulk.New(bulk.Options{BaseURL: base, Credential: staticCred{}})
+	c, err := graphrest.New(graphrest.Options{BaseURL: base, Credential: staticCred{}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func plainScan(base string) scanner {
 	}
 	return func(ctx context.Context) (int, error) {
 		n := 0
-		next := base + "/v1.0/users?$select=" + bulk.UserSelect + "&$top=999"
+		next := base + "/v1.0/users?$select=" + graphrest.UserSelect + "&$top=999"
 		var u user
 		for next != "" {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, next, nil)
@@ -289,7 +289,7 @@ func sdkScan(tb testing.TB, base string) scanner {
 	return func(ctx context.Context) (int, error) {
 		rb := users.NewUsersRequestBuilderInternal(map[string]string{"baseurl": base + "/v1.0"}, adapter)
 		resp, err := rb.Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{QueryParameters: &users.UsersRequestBuilderGetQueryParameters{
-			Select: strings.Split(bulk.UserSelect, ","), Top: &top}})
+			Select: strings.Split(graphrest.UserSelect, ","), Top: &top}})
 		if err != nil {
 			return 0, err
 		}

@@ -1,4 +1,4 @@
-package bulk_test
+package graphrest_test
 
 import (
 	"context"
@@ -15,12 +15,12 @@ import (
 
 	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
-	"github.com/identity-ops/aircall-entra-sso/handler/graph/bulk"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphrest"
 )
 
-func client(t testing.TB, sim *graphsim.Server, page int) *bulk.Client {
+func client(t testing.TB, sim *graphsim.Server, page int) *graphrest.Client {
 	t.Helper()
-	c, err := bulk.New(bulk.Options{BaseURL: sim.URL(), Credential: sim.Credential(), PageSize: page,
+	c, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), PageSize: page,
 		ClientOptions: policy.ClientOptions{Retry: policy.RetryOptions{MaxRetries: 5, RetryDelay: 5 * time.Millisecond,
 			StatusCodes: []int{429, 503}}}})
 	if err != nil {
@@ -30,7 +30,7 @@ func client(t testing.TB, sim *graphsim.Server, page int) *bulk.Client {
 }
 
 // readRange returns the lower-case UPNs of the users in r, every page.
-func readRange(t *testing.T, c *bulk.Client, r domain.UserRange) []string {
+func readRange(t *testing.T, c *graphrest.Client, r domain.UserRange) []string {
 	t.Helper()
 	var out []string
 	link := ""
@@ -238,6 +238,11 @@ func TestErrorsAreMapped(t *testing.T) {
 		{"not a page", 200, `{"value":{"id":1}}`, domain.EUPSTREAM},
 		{"truncated page", 200, `{"value":[{"id":"a"},`, domain.EUPSTREAM},
 		{"still throttled", 429, `{"error":{"code":"TooManyRequests"}}`, domain.EUNAVAILABLE},
+		{"unavailable", 503, `{"error":{"code":"serviceNotAvailable"}}`, domain.EUNAVAILABLE},
+		{"server error", 500, `{"error":{"code":"generalException"}}`, domain.EUPSTREAM},
+		{"bad gateway", 502, ``, domain.EUPSTREAM},
+		{"token refused", 401, `{"error":{"code":"InvalidAuthenticationToken"}}`, domain.EFORBIDDEN},
+		{"delta expired", 410, `{"error":{"code":"syncStateNotFound"}}`, domain.EUPSTREAM},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -246,7 +251,7 @@ func TestErrorsAreMapped(t *testing.T) {
 			}))
 			defer srv.Close()
 			sim := graphsim.Start(t, graphsim.Options{Seed: 1, Users: 0, Mix: graphsim.Mix{}})
-			c, err := bulk.New(bulk.Options{BaseURL: srv.URL, Credential: sim.Credential(),
+			c, err := graphrest.New(graphrest.Options{BaseURL: srv.URL, Credential: sim.Credential(),
 				ClientOptions: policy.ClientOptions{Retry: policy.RetryOptions{MaxRetries: 1, RetryDelay: time.Millisecond, StatusCodes: []int{429}}}})
 			if err != nil {
 				t.Fatal(err)
@@ -262,7 +267,7 @@ func TestErrorsAreMapped(t *testing.T) {
 func TestThrottleHookAndRetryAfter(t *testing.T) {
 	sim := graphsim.Start(t, graphsim.Options{Seed: 7, Users: 300, Mix: graphsim.Mix{}})
 	var seen []int
-	c, err := bulk.New(bulk.Options{BaseURL: sim.URL(), Credential: sim.Credential(),
+	c, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(),
 		OnThrottle: func(status int, ra time.Duration) {
 			seen = append(seen, status)
 			if ra != time.Second {
@@ -339,7 +344,7 @@ func TestBodyBrokenMidwayIsReadAgainWithoutRepeats(t *testing.T) {
 	}))
 	defer srv.Close()
 	sim := graphsim.Start(t, graphsim.Options{Seed: 1, Users: 0, Mix: graphsim.Mix{}})
-	c, err := bulk.New(bulk.Options{BaseURL: srv.URL, Credential: sim.Credential()})
+	c, err := graphrest.New(graphrest.Options{BaseURL: srv.URL, Credential: sim.Credential()})
 	if err != nil {
 		t.Fatal(err)
 	}

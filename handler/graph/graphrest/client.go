@@ -1,18 +1,26 @@
-// Package bulk is the lean Microsoft Graph pager for the audit job's bulk
-// reads (domain.BulkDirectory): users (in UPN ranges, for parallel shards),
-// users/delta, the Aircall app's appRoleAssignedTo and groups' direct
-// members. It runs on the azcore pipeline (bearer token, retries that honour
-// Retry-After on 429/503 and retry connection resets) and decodes each page
-// with a streaming encoding/json token walk, handing one item at a time to a
-// callback: one page in memory per call, never a list of users.
+// Package graphrest is the project's one lean Microsoft Graph REST client:
+// plain GETs on the azcore pipeline (bearer token, retries that honour
+// Retry-After on 429/503 and retry connection resets), for the reads that
+// msgraph-sdk-go is too heavy for. Its name says what it is — a REST client
+// for Graph — rather than what its first user did with it (it was "bulk"):
+// the audit job's bulk reads (domain.BulkDirectory: users in UPN ranges for
+// parallel shards, users/delta, the Aircall app's appRoleAssignedTo, groups'
+// direct members) go through its pager, and package lookup's point reads
+// for the diagnosis go through Get.
 //
-// It was chosen over msgraph-sdk-go's PageIterator for CPU and allocations
-// (notes/graph-api.md; BenchmarkScan in this package measures it). It only
-// reads and decides nothing: ranges, scope and rules are the audit job's.
-package bulk
+// The pager decodes each page with a streaming encoding/json token walk,
+// handing one item at a time to a callback: one page in memory per call,
+// never a list of users. It was chosen over msgraph-sdk-go's PageIterator
+// for CPU and allocations (docs/architecture.md; BenchmarkScanRatios in
+// this package measures it). msgraph-sdk-go stays in package graph for the
+// provisioning writes; the failure mapping, OData quoting and app finder
+// both clients use are package graphapi.
+//
+// It only reads and decides nothing: ranges, scope and rules are the audit
+// job's; it must not grow writes (those belong to package graph).
+package graphrest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,6 +38,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphapi"
 )
 
 // Options configures a Client.
@@ -38,8 +47,9 @@ type Options struct {
 	BaseURL string
 	// Credential gets Graph tokens (managed identity in Azure).
 	Credential azcore.TokenCredential
-	// AppID and DisplayName find the Aircall app's service principal: by
-	// appId when set, else by domain.ManagedTag, else by display name.
+	// AppID and DisplayName find the Aircall app's service principal with
+	// the finder both Graph clients share (graphapi.FindApp): by appId when
+	// set, else by domain.ManagedTag, else by display name.
 	AppID       string
 	DisplayName string
 	// PageSize is $top for users, assignments and members (default and max 999).
@@ -72,12 +82,12 @@ const UserSelect = "id,userPrincipalName,mail,displayName,accountEnabled,userTyp
 // New builds a Client; it does no I/O.
 func New(o Options) (*Client, error) {
 	if o.BaseURL == "" || o.Credential == nil {
-		return nil, domain.Errorf(domain.EINVALID, "graph bulk: GRAPH_BASE_URL and a credential are required")
+		return nil, domain.Errorf(domain.EINVALID, "graph: GRAPH_BASE_URL and a credential are required")
 	}
 	base := strings.TrimRight(o.BaseURL, "/")
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" {
-		return nil, domain.Errorf(domain.EINVALID, "graph bulk: GRAPH_BASE_URL %q is not an absolute URL", o.BaseURL)
+		return nil, domain.Errorf(domain.EINVALID, "graph: GRAPH_BASE_URL %q is not an absolute URL", o.BaseURL)
 	}
 	if o.PageSize <= 0 || o.PageSize > 999 {
 		o.PageSize = 999
@@ -112,11 +122,7 @@ type throttleObserver func(status int, retryAfter time.Duration)
 func (f throttleObserver) Do(req *policy.Request) (*http.Response, error) {
 	resp, err := req.Next()
 	if err == nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
-		var ra time.Duration
-		if s, perr := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64); perr == nil && s > 0 {
-			ra = time.Duration(s * float64(time.Second))
-		}
-		f(resp.StatusCode, ra)
+		f(resp.StatusCode, domain.RetryAfter(resp.Header.Get("Retry-After"), time.Now()))
 	}
 	return resp, err
 }
@@ -164,7 +170,7 @@ func (c *Client) pageOnce(ctx context.Context, target string, hdr http.Header, s
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return PageInfo{}, -1, 0, graphError(resp.StatusCode, body, path)
+		return PageInfo{}, -1, 0, failed(resp, body, path)
 	}
 	handed := 0
 	info, count, err := walkPage(json.NewDecoder(readErrors{resp.Body}), func(dec *json.Decoder) error {
@@ -185,9 +191,9 @@ func (c *Client) pageOnce(ctx context.Context, target string, hdr http.Header, s
 		case errors.As(err, &ce):
 			return info, count, handed, ce.err
 		case errors.As(err, &be):
-			return info, count, handed, domain.Wrap(domain.EUNAVAILABLE, be, "graph bulk: the answer from %s broke off", path)
+			return info, count, handed, domain.Wrap(domain.EUNAVAILABLE, be, "graph: the answer from %s broke off", path)
 		}
-		return info, count, handed, domain.Wrap(domain.EUPSTREAM, err, "graph bulk: %s answered with JSON that is not a Graph page", path)
+		return info, count, handed, domain.Wrap(domain.EUPSTREAM, err, "graph: %s answered with JSON that is not a Graph page", path)
 	}
 	return info, count, handed, nil
 }
@@ -214,7 +220,7 @@ func (c *Client) resolve(link string) (string, error) {
 	}
 	// Graph's links name graph.microsoft.com even when reached through
 	// another host name of the same cloud; follow only our own base.
-	return "", domain.Errorf(domain.EUPSTREAM, "graph bulk: refusing to follow a link off %s", c.base)
+	return "", domain.Errorf(domain.EUPSTREAM, "graph: refusing to follow a link off %s", c.base)
 }
 
 // callbackError marks an error returned by the caller's callback, which is
@@ -305,46 +311,15 @@ func skipValue(dec *json.Decoder) error {
 	}
 }
 
-// graphError maps a Graph error answer to the domain vocabulary.
-func graphError(status int, body []byte, path string) error {
-	var e struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	_ = json.NewDecoder(bytes.NewReader(body)).Decode(&e)
-	msg := fmt.Sprintf("graph bulk: %s answered %d %s: %s", path, status, e.Error.Code, e.Error.Message)
-	code := strings.ToLower(e.Error.Code)
-	cause := &StatusError{Status: status, Code: e.Error.Code}
-	switch {
-	case status == http.StatusGone || code == "syncstatenotfound" || code == "resyncrequired":
-		return domain.Wrap(domain.EUPSTREAM, domain.ErrDeltaExpired, "%s", msg)
-	case status == http.StatusNotFound:
-		return domain.Wrap(domain.ENOTFOUND, cause, "%s", msg)
-	case status == http.StatusForbidden:
-		return domain.Wrap(domain.EFORBIDDEN, cause, "%s — grant the app's identity User.Read.All, GroupMember.Read.All and Application.Read.All (and Policy.Read.All to read the claim configuration)", msg)
-	case status == http.StatusUnauthorized:
-		return domain.Wrap(domain.EUPSTREAM, cause, "%s — the managed identity's token was refused", msg)
-	case status == http.StatusTooManyRequests || status >= 500:
-		return domain.Wrap(domain.EUNAVAILABLE, cause, "%s (still failing after retries; the next run continues from the checkpoint)", msg)
-	default:
-		return domain.Wrap(domain.EUPSTREAM, cause, "%s", msg)
-	}
+// readPermissions are the Graph permissions the reads need, for EFORBIDDEN.
+const readPermissions = "User.Read.All, GroupMember.Read.All and Application.Read.All (and Policy.Read.All to read the claim configuration)"
+
+// failed maps an error answer to the domain vocabulary with the mapping both
+// Graph clients share; a *graphapi.Failure is kept in the chain.
+func failed(resp *http.Response, body []byte, path string) error {
+	f := graphapi.ParseFailure(resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	return f.Err(nil, "GET "+path, readPermissions)
 }
-
-// StatusError is the HTTP status and Graph error code of a failed answer,
-// kept in the chain of the domain error for callers that must tell one
-// refusal from another (errors.As).
-type StatusError struct {
-	Status int
-	Code   string
-}
-
-func (e *StatusError) Error() string { return fmt.Sprintf("HTTP %d %s", e.Status, e.Code) }
-
-// ODataString quotes s as an OData string literal.
-func ODataString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // maxGetBody caps the answer Get reads.
 const maxGetBody = 8 << 20
@@ -365,13 +340,13 @@ func (c *Client) Get(ctx context.Context, link string, out any) error {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxGetBody))
 	if err != nil {
-		return domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: reading the answer from %s", path)
+		return domain.Wrap(domain.EUNAVAILABLE, err, "graph: reading the answer from %s", path)
 	}
 	if resp.StatusCode/100 != 2 {
-		return graphError(resp.StatusCode, body, path)
+		return failed(resp, body, path)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return domain.Wrap(domain.EUPSTREAM, err, "graph bulk: %s answered with unexpected JSON", path)
+		return domain.Wrap(domain.EUPSTREAM, err, "graph: %s answered with unexpected JSON", path)
 	}
 	return nil
 }
@@ -382,7 +357,7 @@ func (c *Client) Get(ctx context.Context, link string, out any) error {
 func (c *Client) send(ctx context.Context, target string, hdr http.Header, stream bool) (*http.Response, string, error) {
 	req, err := runtime.NewRequest(ctx, http.MethodGet, target)
 	if err != nil {
-		return nil, "", domain.Wrap(domain.EINTERNAL, err, "graph bulk: build the request")
+		return nil, "", domain.Wrap(domain.EINTERNAL, err, "graph: build the request")
 	}
 	if stream {
 		runtime.SkipBodyDownload(req)
@@ -393,10 +368,7 @@ func (c *Client) send(ctx context.Context, target string, hdr http.Header, strea
 	}
 	resp, err := c.pl.Do(req)
 	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return nil, "", domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: request cancelled or timed out")
-		}
-		return nil, "", domain.Wrap(domain.EUNAVAILABLE, err, "graph bulk: Graph unreachable after retries")
+		return nil, "", graphapi.Unreachable(err, "GET "+req.Raw().URL.Path)
 	}
 	return resp, req.Raw().URL.Path, nil
 }

@@ -1,4 +1,4 @@
-package bulk
+package graphrest
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphapi"
 )
 
 // wireUser is a user as Graph sends it with UserSelect. It is decoded into
@@ -52,10 +53,10 @@ func eachUser(fn func(*domain.User) error, skip func(*wireUser) bool) func(*json
 func rangeFilter(r domain.UserRange) string {
 	var parts []string
 	if r.After != "" {
-		parts = append(parts, "userPrincipalName ge "+ODataString(r.After))
+		parts = append(parts, "userPrincipalName ge "+graphapi.String(r.After))
 	}
 	if r.Upto != "" {
-		parts = append(parts, "userPrincipalName le "+ODataString(r.Upto))
+		parts = append(parts, "userPrincipalName le "+graphapi.String(r.Upto))
 	}
 	return strings.Join(parts, " and ")
 }
@@ -130,5 +131,5 @@ func (c *Client) LatestDeltaLink(ctx context.Context) (string, error) {
 		}
 		link = info.Next
 	}
-	return "", domain.Errorf(domain.EUPSTREAM, "graph bulk: users/delta with $deltatoken=latest gave no @odata.deltaLink")
+	return "", domain.Errorf(domain.EUPSTREAM, "graph: users/delta with $deltatoken=latest gave no @odata.deltaLink")
 }

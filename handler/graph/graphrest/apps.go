@@ -1,4 +1,4 @@
-package bulk
+package graphrest
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphapi"
 )
 
 // AppServicePrincipal finds the Aircall app's service principal (see
@@ -25,40 +26,48 @@ func (c *Client) AppServicePrincipal(ctx context.Context) (string, error) {
 }
 
 // FindAppServicePrincipal asks Graph for the Aircall app's service
-// principal id: by appId when Options.AppID is set, else by
-// domain.ManagedTag, else by display name; ENOTFOUND when none matches.
+// principal id with the finder rule both Graph clients share
+// (graphapi.FindApp: by Options.AppID when set, else by domain.ManagedTag,
+// else by display name); ENOTFOUND when none matches, ECONFLICT when
+// several do.
 func (c *Client) FindAppServicePrincipal(ctx context.Context) (string, error) {
-	var filters []string
-	if c.o.AppID != "" {
-		filters = append(filters, "appId eq "+ODataString(c.o.AppID))
+	q := appQuery{c}
+	found, err := graphapi.FindApp(ctx, q, domain.AppLookup{AppID: c.o.AppID, DisplayName: c.o.DisplayName})
+	if err != nil || found.ServicePrincipalID != "" {
+		return found.ServicePrincipalID, err
 	}
-	filters = append(filters, "tags/any(t:t eq "+ODataString(domain.ManagedTag)+")")
-	if c.o.DisplayName != "" {
-		filters = append(filters, "displayName eq "+ODataString(c.o.DisplayName))
+	// Only the application matched: its service principal is not tagged yet.
+	sps, err := q.ServicePrincipals(ctx, "appId eq "+graphapi.String(found.AppID))
+	if err != nil {
+		return "", err
 	}
-	for _, f := range filters {
-		v := url.Values{}
-		v.Set("$filter", f)
-		v.Set("$select", "id,appId,displayName")
-		var ids []string
-		_, _, err := c.page(ctx, "/v1.0/servicePrincipals?"+v.Encode(), nil, func(dec *json.Decoder) error {
-			var sp struct {
-				ID string `json:"id"`
-			}
-			if err := dec.Decode(&sp); err != nil {
-				return err
-			}
-			ids = append(ids, sp.ID)
-			return nil
-		})
-		if err != nil {
-			return "", err
-		}
-		if len(ids) > 0 {
-			return ids[0], nil
-		}
+	if len(sps) == 0 {
+		return "", domain.Errorf(domain.ENOTFOUND, "the application with appId %s has no enterprise app (service principal): create it in the Entra admin center or run provision again", found.AppID)
 	}
-	return "", domain.Errorf(domain.ENOTFOUND, "the Aircall enterprise app was not found in the tenant: run provision first, or set APP_ID")
+	return sps[0].ID, nil
+}
+
+// appQuery runs the finder's queries as point reads.
+type appQuery struct{ c *Client }
+
+func (q appQuery) ServicePrincipals(ctx context.Context, filter string) ([]graphapi.AppMatch, error) {
+	return q.list(ctx, "servicePrincipals", filter)
+}
+
+func (q appQuery) Applications(ctx context.Context, filter string) ([]graphapi.AppMatch, error) {
+	return q.list(ctx, "applications", filter)
+}
+
+func (q appQuery) list(ctx context.Context, kind, filter string) ([]graphapi.AppMatch, error) {
+	v := url.Values{}
+	v.Set("$filter", filter)
+	v.Set("$select", "id,appId")
+	v.Set("$top", "50")
+	var page struct {
+		Value []graphapi.AppMatch `json:"value"`
+	}
+	err := q.c.Get(ctx, "/v1.0/"+kind+"?"+v.Encode(), &page)
+	return page.Value, err
 }
 
 // AppAssignments reads one page of the users and groups assigned to the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -168,13 +169,7 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.stats
-	st.Requests, st.Injected = map[string]int{}, map[string]int{}
-	for k, v := range s.stats.Requests {
-		st.Requests[k] = v
-	}
-	for k, v := range s.stats.Injected {
-		st.Injected[k] = v
-	}
+	st.Requests, st.Injected = maps.Clone(s.stats.Requests), maps.Clone(s.stats.Injected)
 	return st
 }
 
@@ -340,21 +335,12 @@ func writeError(w http.ResponseWriter, status int, title, troubleshoot string) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"error": title, "troubleshoot": troubleshoot})
 }
 
-// hijackReset cuts the connection with a TCP reset after the status line and
-// the start of a JSON body, as a connection dropped mid-answer.
+// hijackReset drops the connection mid-answer: a 200 whose body stops after
+// its first bytes, short of the Content-Length announced.
 func hijackReset(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, buf, err := hj.Hijack()
-	if err != nil {
-		panic(http.ErrAbortHandler)
-	}
-	_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 65536\r\n\r\n{\"users\":[")
-	_ = buf.Flush()
-	if tc, ok := conn.(*net.TCPConn); ok {
-		_ = tc.SetLinger(0) // RST, not FIN
-	}
-	conn.Close()
+	w.Header().Set("Content-Length", "65536")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(`{"users":[`))
+	_ = http.NewResponseController(w).Flush()
+	panic(http.ErrAbortHandler) // the server closes the connection, logging nothing
 }

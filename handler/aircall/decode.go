@@ -68,13 +68,9 @@ func (w *wireUser) toDomain() (domain.AircallUser, error) {
 
 // decodePage decodes {"users":[…], "meta":{…}} (other keys ignored) and
 // appends the users to buf; a page of more than maxUsers users is refused.
-// The whole page is decoded before anyone sees a user, so a page whose body
-// breaks off can be asked for again without handing a user twice.
-func decodePage(r io.Reader, maxUsers int, buf []domain.AircallUser) (pageMeta, []domain.AircallUser, error) {
-	body, err := io.ReadAll(&capped{r: r, n: maxPageBytes})
-	if err != nil {
-		return pageMeta{}, buf, err
-	}
+// The whole page is read and decoded before anyone sees a user, so a page
+// whose body breaks off can be asked for again without handing a user twice.
+func decodePage(body []byte, maxUsers int, buf []domain.AircallUser) (pageMeta, []domain.AircallUser, error) {
 	var page struct {
 		Users *[]wireUser `json:"users"`
 		Meta  pageMeta    `json:"meta"` // a null link decodes as ""

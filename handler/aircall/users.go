@@ -58,7 +58,7 @@ func (c *Client) FindUserByEmail(ctx context.Context, email string) (domain.Airc
 	defer resp.Body.Close()
 	body, err := io.ReadAll(&capped{r: resp.Body, n: maxPageBytes})
 	if err != nil {
-		return domain.AircallUser{}, c.bodyError(err, usersPath+"/{email}")
+		return domain.AircallUser{}, domain.Wrap(domain.EUNAVAILABLE, errors.New(c.scrub(err.Error())), "aircall: reading the answer from %s/{email}", usersPath)
 	}
 	if resp.StatusCode == http.StatusNotFound {
 		return domain.AircallUser{}, domain.Errorf(domain.ENOTFOUND, "aircall: no Aircall user has the email %q", email)
@@ -174,67 +174,32 @@ func (c *Client) nextLink(link string) (string, error) {
 	return u.String(), nil
 }
 
-// page GETs one list page and decodes it into buf, asking again when the
-// body breaks off midway.
+// page GETs one list page and decodes it into buf, asking again (at most
+// maxBodyRetries times) when the body breaks off midway.
 func (c *Client) page(ctx context.Context, link string, buf []domain.AircallUser) (pageMeta, []domain.AircallUser, error) {
 	for attempt := 0; ; attempt++ {
-		m, users, err := c.pageOnce(ctx, link, buf)
-		var be bodyError
-		if errors.As(err, &be) {
-			if attempt < maxBodyRetries && ctx.Err() == nil {
-				continue
-			}
-			err = domain.Wrap(domain.EUNAVAILABLE, errors.New(c.scrub(be.Error())), "aircall: the answer from %s broke off %d times", usersPath, attempt+1)
+		resp, err := c.send(ctx, link)
+		if err != nil {
+			return pageMeta{}, buf, err
 		}
-		return m, users, err
+		body, err := io.ReadAll(&capped{r: resp.Body, n: maxPageBytes})
+		resp.Body.Close()
+		switch {
+		case errors.Is(err, errTooLarge):
+			return pageMeta{}, buf, domain.Wrap(domain.EUPSTREAM, err, "aircall: the answer from %s is larger than %d bytes", usersPath, maxPageBytes)
+		case err != nil && attempt < maxBodyRetries && ctx.Err() == nil:
+			continue
+		case err != nil:
+			return pageMeta{}, buf, domain.Wrap(domain.EUNAVAILABLE, errors.New(c.scrub(err.Error())), "aircall: the answer from %s broke off %d times", usersPath, attempt+1)
+		case resp.StatusCode/100 != 2:
+			return pageMeta{}, buf, c.statusError(resp.StatusCode, body, usersPath)
+		}
+		m, users, err := decodePage(body, MaxPerPage, buf)
+		if err != nil {
+			return m, buf, domain.Wrap(domain.EUPSTREAM, errors.New(c.scrub(err.Error())), "aircall: %s answered with JSON that is not an Aircall users page", usersPath)
+		}
+		return m, users, nil
 	}
-}
-
-// bodyError marks a failure to read a body (not its JSON).
-type bodyError struct{ err error }
-
-func (e bodyError) Error() string { return e.err.Error() }
-func (e bodyError) Unwrap() error { return e.err }
-
-func (c *Client) pageOnce(ctx context.Context, link string, buf []domain.AircallUser) (pageMeta, []domain.AircallUser, error) {
-	resp, err := c.send(ctx, link)
-	if err != nil {
-		return pageMeta{}, buf, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return pageMeta{}, buf, c.statusError(resp.StatusCode, body, usersPath)
-	}
-	m, users, err := decodePage(readErrors{resp.Body}, MaxPerPage, buf)
-	if err != nil {
-		return m, buf, c.bodyError(err, usersPath)
-	}
-	return m, users, nil
-}
-
-// bodyError maps a failure to read or decode an answer.
-func (c *Client) bodyError(err error, path string) error {
-	var be bodyError
-	switch {
-	case errors.Is(err, errTooLarge):
-		return domain.Wrap(domain.EUPSTREAM, err, "aircall: the answer from %s is larger than %d bytes", path, maxPageBytes)
-	case errors.As(err, &be):
-		return be // retried by page; the caller maps it
-	}
-	return domain.Wrap(domain.EUPSTREAM, errors.New(c.scrub(err.Error())), "aircall: %s answered with JSON that is not an Aircall users page", path)
-}
-
-// readErrors marks errors of the body stream (other than its end and the
-// size cap) as bodyError, so they can be told from malformed JSON.
-type readErrors struct{ r io.Reader }
-
-func (r readErrors) Read(p []byte) (int, error) {
-	n, err := r.r.Read(p)
-	if err != nil && err != io.EOF {
-		err = bodyError{err}
-	}
-	return n, err
 }
 
 // send GETs target through the pipeline and returns the answer, whatever

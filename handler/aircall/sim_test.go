@@ -2,6 +2,7 @@ package aircall_test
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"testing"
 	"time"
@@ -172,5 +173,45 @@ func TestListWindowFromSimulator(t *testing.T) {
 	}
 	if err != nil || n != want {
 		t.Errorf("ListUsers(from) = %d users, %v; want %d", n, err, want)
+	}
+}
+
+// A company mirrored from simulated Entra people with drift reads back
+// through the adapter exactly as generated (emails keep their letter case),
+// and a person's UPN finds the Aircall user created with a re-cased UPN.
+func TestMirroredCompanyReadsBack(t *testing.T) {
+	var people []aircallsim.Person
+	for i := 0; i < 400; i++ {
+		people = append(people, aircallsim.Person{UPN: fmt.Sprintf("p%d@contoso.com", i), Mail: fmt.Sprintf("first%d.last@contoso.com", i)})
+	}
+	users, origins := aircallsim.Mirror(3, people, aircallsim.Drift{Mail: 0.2, Missing: 0.1, Case: 0.2, Extra: 15}, 500, time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC))
+	srv := newSim(t, users, 0)
+	c := newClient(t, srv, nil)
+	want := map[int64]string{}
+	for _, u := range users {
+		want[u.ID] = u.Email
+	}
+	got := map[int64]string{}
+	err := c.ListUsers(context.Background(), domain.AircallWindow{}, func(u *domain.AircallUser) error { got[u.ID] = u.Email; return nil })
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("ListUsers = %d users, %v; want %d", len(got), err, len(want))
+	}
+	for id, e := range want {
+		if got[id] != e {
+			t.Errorf("user %d email %q, want %q", id, got[id], e)
+		}
+	}
+	checked := 0
+	for _, o := range origins {
+		if o.Kind == "upn" && o.Cased && checked < 5 {
+			checked++
+			u, err := c.FindUserByEmail(context.Background(), people[o.Person].UPN)
+			if err != nil || u.ID != o.UserID {
+				t.Errorf("FindUserByEmail(%s) = %+v, %v; want user %d", people[o.Person].UPN, u, err, o.UserID)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Errorf("no re-cased UPN in the mirror")
 	}
 }

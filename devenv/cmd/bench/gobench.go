@@ -26,6 +26,7 @@ var goBenchmarks = []struct {
 	{"scan-delta", "./handler/audit", "^BenchmarkDeltaVsFull$", "1x", []string{"BENCH_USERS=1000000", "BENCH_PAGE_LATENCY=50ms"}, []string{"BENCH_USERS=100000", "BENCH_PAGE_LATENCY=50ms"}},
 	{"publish", "./handler/servicebus", "^BenchmarkPublish100$", "20x", nil, nil},
 	{"publish-rate", "./handler/servicebus", "^BenchmarkPublishRate$", "1x", nil, nil},
+	{"aircall-list", "./handler/aircall", "^BenchmarkListRatios$", "1x", []string{"BENCH_AIRCALL_USERS=10000", "BENCH_AIRCALL_RATE=100"}, []string{"BENCH_AIRCALL_USERS=10000", "BENCH_AIRCALL_RATE=200"}},
 }
 
 func init() {

@@ -1,4 +1,4 @@
-// Command bench measures aircall-entra-sso against the targets in DESIGN.md
+// Command bench measures aircall-entra-sso against the targets in README "Performance"
 // and prints one table, each figure beside the baseline it is judged by,
 // measured in the same run. `make bench` runs it (with Azurite and the
 // Service Bus peer up) and writes the table to bench-results.md.

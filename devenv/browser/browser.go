@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -251,4 +252,13 @@ func ScreenshotTop(height float64) chromedp.Action[[]byte] {
 		}
 		return r.Data, nil
 	}
+}
+
+// EmulateMedia makes CSS media queries see media, e.g. "print" to check a
+// page's print styles; "" ends the emulation.
+func EmulateMedia(media string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media})
+		return err
+	})
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"flag"
 	"net/http"
 	"net/http/httptest"
@@ -110,6 +111,8 @@ func TestReportPageInBrowser(t *testing.T) {
 	}
 	saveScreenshots(t, full, top)
 
+	checkPrinted(t, ctx, fold)
+
 	if errs := problems.Errors(); len(errs) != 0 {
 		t.Errorf("console errors or exceptions:\n%s", strings.Join(errs, "\n"))
 	}
@@ -145,4 +148,22 @@ func saveScreenshots(t *testing.T, full, top []byte) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot written to %s", dest)
+}
+
+// checkPrinted checks the print styles: printed, the page drops its
+// download links and its dark header. It saves what print media shows.
+func checkPrinted(t *testing.T, ctx context.Context, fold float64) {
+	if err := chromedp.Do(ctx, browser.EmulateMedia("print")); err != nil {
+		t.Fatal(err)
+	}
+	printed, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](
+		`[getComputedStyle(document.querySelector(".formats")).display, getComputedStyle(document.querySelector("header.top")).backgroundColor]`))
+	if want := []string{"none", "rgb(255, 255, 255)"}; err != nil || !slices.Equal(printed, want) {
+		t.Errorf("print styles: links display and header background = %q, %v; want %q", printed, err, want)
+	}
+	if shot, err := chromedp.Run(ctx, browser.ScreenshotTop(fold)); err == nil {
+		p := filepath.Join(t.TempDir(), "report-print.png")
+		_ = os.WriteFile(p, shot, 0o644)
+		t.Logf("print media screenshot: %s", p)
+	}
 }

@@ -50,7 +50,9 @@ func personKind(k domain.FindingKind) bool { return strings.HasPrefix(string(k),
 
 // blocking reports whether a finding of severity s means sign-in fails or
 // will fail.
-func blocking(s domain.Severity) bool { return s == domain.SeverityError || s == domain.SeverityWarning }
+func blocking(s domain.Severity) bool {
+	return s == domain.SeverityError || s == domain.SeverityWarning
+}
 
 // personKey identifies the person a finding is about.
 func personKey(f domain.Finding) string {

@@ -119,8 +119,11 @@ func changeText(h Headline) string {
 // more says how much of a cause's list the page shows.
 func more(c Cause) string {
 	n := len(c.People)
-	s := "All " + plural(n, "person", "people") + " listed."
-	if n > ShownPeople {
+	s := "All " + thousands(int64(n)) + " people are listed."
+	switch {
+	case n == 1:
+		s = "The one person is listed."
+	case n > ShownPeople:
 		s = "The first " + thousands(ShownPeople) + " of " + plural(n, "person", "people") + " are listed."
 	}
 	if c.Open > n {

@@ -14,10 +14,10 @@ func Build(in Input) Model {
 	a := in.Audit
 	m := Model{
 		GeneratedAt: in.Now.UTC(),
-		Run: Run{ID: a.RunID, Mode: a.Mode, Scope: a.Scope, DryRun: a.DryRun, Complete: a.Complete,
-			StartedAt: a.StartedAt.UTC(), EndedAt: a.EndedAt.UTC(), UsersChecked: a.UsersChecked, Notes: a.Notes},
-		History: history(in.History, a),
+		Run:         a.Run,
+		History:     history(in.History, a),
 	}
+	m.Run.StartedAt, m.Run.EndedAt = a.StartedAt.UTC(), a.EndedAt.UTC()
 	var prev *RunSummary
 	if n := len(m.History); n > 1 {
 		p := m.History[n-2]
@@ -117,7 +117,7 @@ func causes(a Audit, prev *RunSummary) []Cause {
 		out = append(out, c)
 	}
 	slices.SortFunc(out, func(x, y Cause) int {
-		return cmp.Or(cmp.Compare(y.Blocks(), x.Blocks()), cmp.Compare(severityRank(x.Severity), severityRank(y.Severity)),
+		return cmp.Or(cmp.Compare(y.Blocks(), x.Blocks()), cmp.Compare(x.Severity.Rank(), y.Severity.Rank()),
 			cmp.Compare(x.Kind, y.Kind))
 	})
 	return out
@@ -126,7 +126,7 @@ func causes(a Audit, prev *RunSummary) []Cause {
 func cause(k domain.FindingKind, fs []domain.Finding) Cause {
 	fs = slices.Clone(fs)
 	slices.SortStableFunc(fs, func(x, y domain.Finding) int {
-		return cmp.Or(cmp.Compare(severityRank(x.Severity), severityRank(y.Severity)),
+		return cmp.Or(cmp.Compare(x.Severity.Rank(), y.Severity.Rank()),
 			cmp.Compare(strings.ToLower(x.Subject), strings.ToLower(y.Subject)))
 	})
 	c := Cause{Kind: k, Title: Title(k), Severity: domain.SeverityError, People: []Person{}}
@@ -163,16 +163,6 @@ func (c Cause) Blocks() int {
 		return 0
 	}
 	return max(c.Open, len(c.People))
-}
-
-func severityRank(s domain.Severity) int {
-	switch s {
-	case domain.SeverityError:
-		return 0
-	case domain.SeverityWarning:
-		return 1
-	}
-	return 2
 }
 
 // health completes the app health: certificates' days left and state, and

@@ -18,7 +18,7 @@ func uf(k domain.FindingKind, sev domain.Severity, id, upn, remedy string) domai
 }
 
 func audit(id string, end time.Time, counts map[domain.FindingKind]int, fs ...domain.Finding) Audit {
-	return Audit{RunID: id, Complete: true, StartedAt: end.Add(-time.Minute), EndedAt: end, Counts: counts, Findings: fs}
+	return Audit{Run: Run{RunID: id, Complete: true, StartedAt: end.Add(-time.Minute), EndedAt: end}, Counts: counts, Findings: fs}
 }
 
 func causeKinds(cs []Cause) []domain.FindingKind {

@@ -105,8 +105,8 @@ func fixtureHistory() []RunSummary {
 func fixtureInput() Input {
 	started := fixtureNow.Add(-14 * time.Minute)
 	return Input{
-		Audit: Audit{RunID: "20261130T020000Z-full", Mode: "full", Scope: domain.ScopeAssigned, Complete: true,
-			StartedAt: started, EndedAt: fixtureNow.Add(-10 * time.Minute), UsersChecked: 4812,
+		Audit: Audit{Run: Run{RunID: "20261130T020000Z-full", Mode: "full", Scope: domain.ScopeAssigned, Complete: true,
+			StartedAt: started, EndedAt: fixtureNow.Add(-10 * time.Minute), UsersChecked: 4812},
 			Counts: fixtureCounts, Findings: fixtureFindings()},
 		History: fixtureHistory(),
 		Now:     fixtureNow,

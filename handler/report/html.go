@@ -46,7 +46,7 @@ func HTML(w io.Writer, m Model) error {
 	colors := kindColors(order)
 	p := page{Model: m, CSS: template.CSS(styleSource), Colors: colors,
 		Chart: trendChart(m.History, order, colors), Timeline: certTimeline(m.Health.Certificates, m.GeneratedAt),
-		CSVHref: formatHref("csv", m.Run.ID), JSONHref: formatHref("json", m.Run.ID)}
+		CSVHref: formatHref("csv", m.Run.RunID), JSONHref: formatHref("json", m.Run.RunID)}
 	if err := t.Execute(w, p); err != nil {
 		return fmt.Errorf("report: render the page: %w", err)
 	}

@@ -18,22 +18,27 @@ const ShownPeople = 50
 // are the audit report's (report.json), so a stored report decodes into it
 // as is.
 type Audit struct {
-	RunID     string            `json:"runId"`
-	Mode      string            `json:"mode"`
-	Scope     domain.AuditScope `json:"scope"`
-	DryRun    bool              `json:"dryRun"`
-	Complete  bool              `json:"complete"`
-	StartedAt time.Time         `json:"startedAt"`
-	EndedAt   time.Time         `json:"endedAt"`
-	// UsersChecked is how many users the run checked (its scope).
-	UsersChecked int64 `json:"usersChecked"`
+	Run
 	// Counts is the number of open findings per kind.
 	Counts map[domain.FindingKind]int `json:"counts"`
 	// Findings are the run's findings: the people of each cause section and
 	// the CSV rows. When they are fewer than Counts says, the page says so.
 	Findings  []domain.Finding `json:"findings"`
 	Truncated bool             `json:"truncated,omitempty"`
-	Notes     []string         `json:"notes,omitempty"`
+}
+
+// Run describes an audit run, in the audit report's JSON names.
+type Run struct {
+	RunID     string            `json:"runId"`
+	Mode      string            `json:"mode,omitempty"`
+	Scope     domain.AuditScope `json:"scope,omitempty"`
+	DryRun    bool              `json:"dryRun,omitempty"`
+	Complete  bool              `json:"complete"`
+	StartedAt time.Time         `json:"startedAt"`
+	EndedAt   time.Time         `json:"endedAt"`
+	// UsersChecked is how many users the run checked (its scope).
+	UsersChecked int64    `json:"usersChecked"`
+	Notes        []string `json:"notes,omitempty"`
 }
 
 // RunSummary is one run in the run summary index: small enough that the
@@ -163,8 +168,9 @@ type Input struct {
 // Model is the page's data, rendered by HTML, JSON and CSV.
 type Model struct {
 	GeneratedAt time.Time `json:"generatedAt"`
-	Run         Run       `json:"run"`
-	Headline    Headline  `json:"headline"`
+	// Run is the shown run.
+	Run      Run      `json:"run"`
+	Headline Headline `json:"headline"`
 	// Causes are the causes of failed sign-ins, the one that blocks most
 	// people first (errors before warnings on ties).
 	Causes []Cause `json:"causes"`
@@ -172,19 +178,6 @@ type Model struct {
 	// ending with the shown run.
 	History []RunSummary `json:"history"`
 	Health  Health       `json:"health"`
-}
-
-// Run describes the shown run.
-type Run struct {
-	ID           string            `json:"id"`
-	Mode         string            `json:"mode,omitempty"`
-	Scope        domain.AuditScope `json:"scope,omitempty"`
-	DryRun       bool              `json:"dryRun,omitempty"`
-	Complete     bool              `json:"complete"`
-	StartedAt    time.Time         `json:"startedAt"`
-	EndedAt      time.Time         `json:"endedAt"`
-	UsersChecked int64             `json:"usersChecked"`
-	Notes        []string          `json:"notes,omitempty"`
 }
 
 // Headline is the page's first sentence: how many people would fail to sign

@@ -91,7 +91,7 @@ func TestPageStructure(t *testing.T) {
 	if len(sections) != len(m.Causes) {
 		t.Fatalf("%d cause sections, want %d", len(sections), len(m.Causes))
 	}
-	csvHref := "?format=csv&run=" + url.QueryEscape(m.Run.ID)
+	csvHref := "?format=csv&run=" + url.QueryEscape(m.Run.RunID)
 	for i, s := range sections {
 		c := m.Causes[i]
 		if k, _ := attr(s, "data-kind"); k != string(c.Kind) {
@@ -168,7 +168,7 @@ func TestPageEdges(t *testing.T) {
 		},
 		{
 			name: "one person, an incomplete run with a note",
-			in: Input{Audit: Audit{RunID: "r2", EndedAt: t0, Counts: map[domain.FindingKind]int{domain.FindingUserDisabled: 1}, Notes: []string{"resumed"},
+			in: Input{Audit: Audit{Run: Run{RunID: "r2", EndedAt: t0, Notes: []string{"resumed"}}, Counts: map[domain.FindingKind]int{domain.FindingUserDisabled: 1},
 				Findings: []domain.Finding{uf(domain.FindingUserDisabled, domain.SeverityError, "a", "a@x", "enable it")}},
 				History: []RunSummary{{RunID: "r1", EndedAt: t0.Add(-time.Hour), People: 1, Open: map[domain.FindingKind]int{domain.FindingUserDisabled: 1}}}},
 			headline: "1 person would fail to sign in to Aircall right now",
@@ -211,7 +211,7 @@ func hostile() Model {
 	g.Key, g.Remedy = "h2", "-2+3"
 	g.User = &domain.User{ID: "h2", UserPrincipalName: "+1@evil.com", Mail: "@SUM(A1)", DisplayName: "\u202Egnp.exe"}
 	g.EmailClaim = "\t=cmd"
-	return Build(Input{Audit: Audit{RunID: `r"><script>alert(2)</script>`, EndedAt: t0, Complete: true, Notes: []string{`<iframe src="//evil">`},
+	return Build(Input{Audit: Audit{Run: Run{RunID: `r"><script>alert(2)</script>`, EndedAt: t0, Complete: true, Notes: []string{`<iframe src="//evil">`}},
 		Counts: map[domain.FindingKind]int{domain.FindingUPNMismatch: 2}, Findings: []domain.Finding{f, g}}})
 }
 
@@ -238,7 +238,7 @@ func TestPageEscapesHostileValues(t *testing.T) {
 	if strings.ContainsRune(page, '\u202E') {
 		t.Error("a raw right-to-left override reached the page")
 	}
-	want := "?format=csv&run=" + url.QueryEscape(m.Run.ID)
+	want := "?format=csv&run=" + url.QueryEscape(m.Run.RunID)
 	if len(find(doc, func(n *html.Node) bool { h, _ := attr(n, "href"); return h == want })) == 0 {
 		t.Errorf("no CSV link %q for the hostile run id", want)
 	}
@@ -297,7 +297,7 @@ func TestJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	if back.Headline.People != 292 || len(back.Causes) != 5 || len(back.Causes[0].People) != 176 || len(back.History) != MaxRuns ||
-		back.Health.Aircall == nil || back.Run.ID != m.Run.ID {
+		back.Health.Aircall == nil || back.Run.RunID != m.Run.RunID {
 		t.Errorf("JSON round trip: %+v", back.Headline)
 	}
 	for _, key := range []string{`"headline"`, `"causes"`, `"history"`, `"health"`, `"userPrincipalName"`, `"daysLeft"`} {

@@ -66,7 +66,7 @@ func newAuditJob(a *app) (*audit.Job, error) {
 	job := &audit.Job{
 		Checkpoints: store.Checkpoints(), Reports: store.Reports(), Lock: store.Lock(),
 		Scope: domain.AuditScope(a.cfg.AuditScope), Workers: a.cfg.AuditShards, Budget: a.cfg.AuditTimeBudget,
-		Log: a.log, Checks: map[string]audit.AppCheck{},
+		Log: a.log, Checks: map[string]domain.AppCheck{},
 	}
 	dir, err := bulk.New(bulk.Options{BaseURL: a.cfg.GraphBaseURL, Credential: a.cred, AppID: a.cfg.AppID,
 		DisplayName: a.cfg.AppDisplayName, OnThrottle: job.OnThrottle})
@@ -93,7 +93,7 @@ func newAuditJob(a *app) (*audit.Job, error) {
 		if err != nil {
 			return nil, domain.Wrap(domain.EUNAVAILABLE, err, "could not build the %s check: see the handler log", name)
 		}
-		job.Checks[name] = audit.AppCheck(check)
+		job.Checks[name] = domain.AppCheck(check)
 	}
 	return job, nil
 }

@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/archive"
-	"github.com/identity-ops/aircall-entra-sso/handler/diagnose"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/functions"
 	"github.com/identity-ops/aircall-entra-sso/handler/graph"
@@ -25,9 +24,9 @@ func init() {
 	// not set; diagnose and audit run provision's plan as the drift check.
 	archiveDeps.apps = func(a *app) (archive.AppLocator, error) { return a.provisionJob() }
 	if diagnoseDeps.checks == nil {
-		diagnoseDeps.checks = map[string]func(a *app) (diagnose.AppCheck, error){}
+		diagnoseDeps.checks = map[string]func(a *app) (domain.AppCheck, error){}
 	}
-	diagnoseDeps.checks["appDrift"] = func(a *app) (diagnose.AppCheck, error) {
+	diagnoseDeps.checks["appDrift"] = func(a *app) (domain.AppCheck, error) {
 		job, err := a.provisionJob()
 		if err != nil {
 			return nil, err

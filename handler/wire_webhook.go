@@ -30,7 +30,7 @@ var diagnoseDeps struct {
 	events func(a *app) (domain.EventSink, error)
 	// checks build the app-wide checks by name: "appDrift" (the provision
 	// plan as a dry run) and "certificate" (signing-certificate expiry).
-	checks map[string]func(a *app) (diagnose.AppCheck, error)
+	checks map[string]func(a *app) (domain.AppCheck, error)
 }
 
 func wireWebhook(a *app) error {
@@ -134,7 +134,7 @@ func newDiagnoseJob(a *app) (*diagnose.Job, error) {
 	if err != nil {
 		return nil, domain.Wrap(domain.EUNAVAILABLE, err, "could not build the remediation event sink: check the SERVICEBUS_* settings and the handler log")
 	}
-	checks := map[string]diagnose.AppCheck{}
+	checks := map[string]domain.AppCheck{}
 	for name, build := range diagnoseDeps.checks {
 		c, err := build(a)
 		if err != nil {

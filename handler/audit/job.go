@@ -33,11 +33,6 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 )
 
-// AppCheck is an app-wide check (the provision plan run as a dry run, the
-// signing-certificate expiry check): it returns its findings, none when all
-// is well.
-type AppCheck func(ctx context.Context) ([]domain.Finding, error)
-
 // Defaults.
 const (
 	DefaultWorkers     = 16
@@ -65,9 +60,10 @@ type Job struct {
 	// Claim reads the app's emailaddress claim configuration; nil means
 	// Entra's default (user.mail).
 	Claim func(ctx context.Context) (domain.ClaimConfig, error)
-	// Checks are the app-wide checks by name ("appDrift", "certificate").
-	// A failing check is noted in the report; it does not fail the run.
-	Checks map[string]AppCheck
+	// Checks are the app-wide checks by name (domain.CheckAppDrift,
+	// domain.CheckCertificate). A failing check is noted in the report; it
+	// does not fail the run.
+	Checks map[string]domain.AppCheck
 	// Scope is "assigned" (default) or "all".
 	Scope domain.AuditScope
 	// Workers is the number of shards read at once (default 16); it is

@@ -137,11 +137,7 @@ func (a *App) AuditJob() (*audit.Job, error) {
 		if err != nil {
 			return nil, err
 		}
-		sink, err := a.EventSink()
-		if err != nil {
-			return nil, err
-		}
-		users, err := a.Users()
+		users, sink, err := a.usersAndSink()
 		if err != nil {
 			return nil, err
 		}
@@ -165,16 +161,25 @@ func (a *App) AuditJob() (*audit.Job, error) {
 // sink and the app checks.
 func (a *App) DiagnoseJob() (*diagnose.Job, error) {
 	return a.diagnose.get(func() (*diagnose.Job, error) {
-		users, err := a.Users()
-		if err != nil {
-			return nil, err
-		}
-		sink, err := a.EventSink()
+		users, sink, err := a.usersAndSink()
 		if err != nil {
 			return nil, err
 		}
 		return &diagnose.Job{Directory: users, Events: sink, Checks: a.appChecks()}, nil
 	})
+}
+
+// usersAndSink are what audit and diagnose both read and write through.
+func (a *App) usersAndSink() (*lookup.Directory, domain.EventSink, error) {
+	users, err := a.Users()
+	if err != nil {
+		return nil, nil, err
+	}
+	sink, err := a.EventSink()
+	if err != nil {
+		return nil, nil, err
+	}
+	return users, sink, nil
 }
 
 // appChecks are the app-wide checks of audit and diagnose; each builds its

@@ -159,38 +159,58 @@ func (j *Job) Run(ctx context.Context, log *slog.Logger) (*Result, error) {
 	alerts, expiring := j.expiry(app, snap, latest.ExpiryAlerts, now)
 	res.Findings = append(res.Findings, expiring...)
 
-	if len(res.Findings) > 0 {
-		events, err := domain.NewEvents(res.Findings)
-		if err != nil {
-			return res, err
-		}
-		if err := j.Events.Publish(ctx, events); err != nil {
-			return res, fmt.Errorf("archive: send %d metadata event(s); the next run sends them again: %w", len(events), err)
-		}
-		for _, f := range res.Findings {
-			log.Info("metadata event sent", "kind", string(f.Kind), "key", f.Key, "state", f.State, "id", f.ID())
-		}
+	if err := j.send(ctx, log, res.Findings); err != nil {
+		return res, err
 	}
 
 	if first || !same || !maps.Equal(alerts, latest.ExpiryAlerts) {
 		next := domain.LatestMetadata{Snapshot: snap, ExpiryAlerts: alerts}
-		if _, err := j.Store.SetLatest(ctx, app, next, etag); err != nil {
-			if !domain.IsCode(err, domain.ECONFLICT) {
-				return res, fmt.Errorf("archive: move the latest metadata pointer of %s: %w", app, err)
-			}
-			cur, _, rerr := j.Store.Latest(ctx, app)
-			if rerr != nil || cur.Snapshot.SHA256 != snap.SHA256 {
-				return res, domain.Wrap(domain.ECONFLICT, err, "archive: another archive run moved the latest metadata pointer of %s at the same time: run again", app)
-			}
-			log.Info("latest pointer already moved by a concurrent run", "version", cur.Snapshot.Name)
-		} else {
-			res.PointerMoved = true
+		if err := j.moveLatest(ctx, log, res, next, etag); err != nil {
+			return res, err
 		}
 	}
 	if !res.Stored && !res.PointerMoved {
 		log.Info("metadata unchanged", "version", snap.Name, "sha256", snap.SHA256)
 	}
 	return res, nil
+}
+
+// send publishes the run's findings as events, if any.
+func (j *Job) send(ctx context.Context, log *slog.Logger, findings []domain.Finding) error {
+	if len(findings) == 0 {
+		return nil
+	}
+	events, err := domain.NewEvents(findings)
+	if err != nil {
+		return err
+	}
+	if err := j.Events.Publish(ctx, events); err != nil {
+		return fmt.Errorf("archive: send %d metadata event(s); the next run sends them again: %w", len(events), err)
+	}
+	for _, f := range findings {
+		log.Info("metadata event sent", "kind", string(f.Kind), "key", f.Key, "state", f.State, "id", f.ID())
+	}
+	return nil
+}
+
+// moveLatest writes the latest pointer (res.PointerMoved), unless a
+// concurrent run already moved it to the same document.
+func (j *Job) moveLatest(ctx context.Context, log *slog.Logger, res *Result, next domain.LatestMetadata, etag string) error {
+	app := res.App
+	_, err := j.Store.SetLatest(ctx, app, next, etag)
+	if err == nil {
+		res.PointerMoved = true
+		return nil
+	}
+	if !domain.IsCode(err, domain.ECONFLICT) {
+		return fmt.Errorf("archive: move the latest metadata pointer of %s: %w", app, err)
+	}
+	cur, _, rerr := j.Store.Latest(ctx, app)
+	if rerr != nil || cur.Snapshot.SHA256 != next.Snapshot.SHA256 {
+		return domain.Wrap(domain.ECONFLICT, err, "archive: another archive run moved the latest metadata pointer of %s at the same time: run again", app)
+	}
+	log.Info("latest pointer already moved by a concurrent run", "version", cur.Snapshot.Name)
+	return nil
 }
 
 func (j *Job) now() time.Time {

@@ -121,11 +121,17 @@ type Request struct {
 	// later firings have nothing to do.
 	IfDue bool `json:"-"`
 	// Scope, when valid, replaces the job's Scope for this invocation, and
-	// Progress (every ProgressEvery) the job's Progress: the CLI's --scope
-	// and terminal line, without changing the shared job.
-	Scope         domain.AuditScope `json:"-"`
-	Progress      func(Progress)    `json:"-"`
-	ProgressEvery time.Duration     `json:"-"`
+	// Progress the job's Progress and ProgressEvery: the CLI's --scope and
+	// terminal line, without changing the shared job.
+	Scope    domain.AuditScope `json:"-"`
+	Progress *ProgressHook     `json:"-"`
+}
+
+// ProgressHook receives an invocation's progress every Every (default 10 s)
+// and at the end.
+type ProgressHook struct {
+	Func  func(Progress)
+	Every time.Duration
 }
 
 // MinInterval is how recent a completed run makes an IfDue request skip.
@@ -226,8 +232,8 @@ func (s *scanner) scope() domain.AuditScope {
 // progressTo is where the invocation's progress goes: the request's
 // Progress, else the job's, and how often.
 func (s *scanner) progressTo() (func(Progress), time.Duration) {
-	if s.req.Progress != nil {
-		return s.req.Progress, s.req.ProgressEvery
+	if p := s.req.Progress; p != nil {
+		return p.Func, p.Every
 	}
 	return s.j.Progress, s.j.ProgressEvery
 }

@@ -47,8 +47,7 @@ func ParseAudit(args []string, out io.Writer) (Runner, error) {
 func (c *auditCmd) Run(ctx context.Context, jobs Jobs, out io.Writer) error {
 	req := c.req
 	if isTerminal(out) && !c.asJSON {
-		req.Progress = func(p audit.Progress) { fmt.Fprint(out, "\r"+ProgressLine(p)) }
-		req.ProgressEvery = time.Second
+		req.Progress = &audit.ProgressHook{Func: func(p audit.Progress) { fmt.Fprint(out, "\r"+ProgressLine(p)) }, Every: time.Second}
 		defer fmt.Fprintln(out)
 	}
 	rep, err := jobs.Auditor().Run(ctx, req)

@@ -225,3 +225,36 @@ func TestNothingIsBuiltAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAdaptersBuiltFromRequestsCloseOnce: adapters built at once by
+// concurrent requests are built once and closed once, at Close (the closers
+// are appended from request goroutines and read at shutdown; run with -race).
+func TestAdaptersBuiltFromRequestsCloseOnce(t *testing.T) {
+	cfg := &config.Config{TenantID: "72f988bf-86f1-41af-91ab-2d7cd011db47", BlobContainer: "aircall-sso",
+		BlobConnectionString:       "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;",
+		ServiceBusConnectionString: "Endpoint=sb://127.0.0.1:1;SharedAccessKeyName=devenv;SharedAccessKey=aaaa;UseDevelopmentEmulator=true",
+		ServiceBusQueue:            "aircall-sso-remediation"}
+	a := app.New(cfg, nil, slog.New(slog.DiscardHandler))
+	sinks := make(chan domain.EventSink, 8)
+	for range 8 {
+		go func() {
+			s, err := a.EventSink()
+			if err != nil {
+				t.Error(err)
+			}
+			sinks <- s
+		}()
+	}
+	first := <-sinks
+	for range 7 {
+		if s := <-sinks; s != first {
+			t.Fatal("the event sink was built twice")
+		}
+	}
+	if err := a.Close(context.Background()); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if err := a.Close(context.Background()); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+}

@@ -39,6 +39,9 @@ type Options struct {
 	Stdout, Stderr io.Writer
 	// ReadyTimeout bounds the readiness poll (default 30 s, like the host).
 	ReadyTimeout time.Duration
+	// Handler, when set, is served in this process instead of running
+	// Binary (inprocess.go): a test builds the app and fronts it like the host.
+	Handler http.Handler
 }
 
 // Host runs the handler and fronts it like the Functions host.
@@ -47,6 +50,7 @@ type Host struct {
 	functions map[string]*Function
 	routes    []*routed
 	cmd       *exec.Cmd
+	srv       *http.Server // with Options.Handler
 	port      int
 	client    *http.Client
 	// Ready is how long the handler took from exec to its first answer on GET /.
@@ -98,6 +102,9 @@ func (h *Host) Functions() map[string]*Function { return h.functions }
 // (and FUNCTIONS_HTTPWORKER_PORT) set, working directory the app root — and
 // polls GET / until any HTTP answer.
 func (h *Host) Start(ctx context.Context) error {
+	if h.opts.Handler != nil {
+		return h.startInProcess()
+	}
 	port, err := freePort()
 	if err != nil {
 		return err
@@ -152,6 +159,9 @@ func (h *Host) HandlerURL() string { return h.base() }
 // Stop sends SIGTERM and waits up to 30 s for the handler to exit. It returns
 // the process's exit error (nil for a clean exit).
 func (h *Host) Stop() error {
+	if h.srv != nil {
+		return h.stopInProcess()
+	}
 	if h.cmd == nil || h.cmd.Process == nil {
 		return nil
 	}
@@ -170,6 +180,11 @@ func (h *Host) Stop() error {
 
 // Kill ends the handler with SIGKILL (for resilience tests).
 func (h *Host) Kill() {
+	if h.srv != nil {
+		_ = h.srv.Close()
+		<-h.exited
+		return
+	}
 	if h.cmd != nil && h.cmd.Process != nil {
 		_ = h.cmd.Process.Kill()
 		<-h.exited

@@ -3,8 +3,10 @@
 // version once (domain.SnapshotStore), move the "latest" pointer, and send
 // events when the signing certificates change, when one nears its expiry
 // (each configured threshold once) and when the metadata is invalid or
-// unreachable. It also answers what the metadata function shows: the
-// latest summary, the history and the XML itself.
+// unreachable. It also answers what the metadata function shows (the
+// latest summary, the history and the XML itself) and, as the "certificate"
+// app check of audit and diagnose, whether the signing certificate nears its
+// expiry: that policy lives in certcheck.go and nowhere else.
 //
 // It decides policy only: it never talks to Blob, Service Bus or HTTP
 // directly (ports and the fedmeta fetcher do), and it never reads settings.
@@ -157,38 +159,58 @@ func (j *Job) Run(ctx context.Context, log *slog.Logger) (*Result, error) {
 	alerts, expiring := j.expiry(app, snap, latest.ExpiryAlerts, now)
 	res.Findings = append(res.Findings, expiring...)
 
-	if len(res.Findings) > 0 {
-		events, err := domain.NewEvents(res.Findings)
-		if err != nil {
-			return res, err
-		}
-		if err := j.Events.Publish(ctx, events); err != nil {
-			return res, fmt.Errorf("archive: send %d metadata event(s); the next run sends them again: %w", len(events), err)
-		}
-		for _, f := range res.Findings {
-			log.Info("metadata event sent", "kind", string(f.Kind), "key", f.Key, "state", f.State, "id", f.ID())
-		}
+	if err := j.send(ctx, log, res.Findings); err != nil {
+		return res, err
 	}
 
 	if first || !same || !maps.Equal(alerts, latest.ExpiryAlerts) {
 		next := domain.LatestMetadata{Snapshot: snap, ExpiryAlerts: alerts}
-		if _, err := j.Store.SetLatest(ctx, app, next, etag); err != nil {
-			if !domain.IsCode(err, domain.ECONFLICT) {
-				return res, fmt.Errorf("archive: move the latest metadata pointer of %s: %w", app, err)
-			}
-			cur, _, rerr := j.Store.Latest(ctx, app)
-			if rerr != nil || cur.Snapshot.SHA256 != snap.SHA256 {
-				return res, domain.Wrap(domain.ECONFLICT, err, "archive: another archive run moved the latest metadata pointer of %s at the same time: run again", app)
-			}
-			log.Info("latest pointer already moved by a concurrent run", "version", cur.Snapshot.Name)
-		} else {
-			res.PointerMoved = true
+		if err := j.moveLatest(ctx, log, res, next, etag); err != nil {
+			return res, err
 		}
 	}
 	if !res.Stored && !res.PointerMoved {
 		log.Info("metadata unchanged", "version", snap.Name, "sha256", snap.SHA256)
 	}
 	return res, nil
+}
+
+// send publishes the run's findings as events, if any.
+func (j *Job) send(ctx context.Context, log *slog.Logger, findings []domain.Finding) error {
+	if len(findings) == 0 {
+		return nil
+	}
+	events, err := domain.NewEvents(findings)
+	if err != nil {
+		return err
+	}
+	if err := j.Events.Publish(ctx, events); err != nil {
+		return fmt.Errorf("archive: send %d metadata event(s); the next run sends them again: %w", len(events), err)
+	}
+	for _, f := range findings {
+		log.Info("metadata event sent", "kind", string(f.Kind), "key", f.Key, "state", f.State, "id", f.ID())
+	}
+	return nil
+}
+
+// moveLatest writes the latest pointer (res.PointerMoved), unless a
+// concurrent run already moved it to the same document.
+func (j *Job) moveLatest(ctx context.Context, log *slog.Logger, res *Result, next domain.LatestMetadata, etag string) error {
+	app := res.App
+	_, err := j.Store.SetLatest(ctx, app, next, etag)
+	if err == nil {
+		res.PointerMoved = true
+		return nil
+	}
+	if !domain.IsCode(err, domain.ECONFLICT) {
+		return fmt.Errorf("archive: move the latest metadata pointer of %s: %w", app, err)
+	}
+	cur, _, rerr := j.Store.Latest(ctx, app)
+	if rerr != nil || cur.Snapshot.SHA256 != next.Snapshot.SHA256 {
+		return domain.Wrap(domain.ECONFLICT, err, "archive: another archive run moved the latest metadata pointer of %s at the same time: run again", app)
+	}
+	log.Info("latest pointer already moved by a concurrent run", "version", cur.Snapshot.Name)
+	return nil
 }
 
 func (j *Job) now() time.Time {
@@ -274,69 +296,6 @@ func changeFindings(app domain.AppRef, prev, cur domain.MetadataSnapshot, d fedm
 		})
 	}
 	return out
-}
-
-// expiry returns the alert state for snap's certificates and the findings
-// for thresholds newly crossed. Each certificate alerts once per threshold:
-// at the smallest threshold it has crossed (0 once expired), and only if no
-// alert at that threshold or a smaller one was sent before.
-func (j *Job) expiry(app domain.AppRef, snap domain.MetadataSnapshot, before map[string]int, now time.Time) (map[string]int, []domain.Finding) {
-	ths := j.Thresholds
-	if len(ths) == 0 {
-		ths = DefaultThresholds
-	}
-	alerts := map[string]int{}
-	var out []domain.Finding
-	for _, c := range snap.Certificates {
-		prev, alerted := before[c.Thumbprint]
-		if alerted {
-			alerts[c.Thumbprint] = prev
-		}
-		left := c.NotAfter.Sub(now)
-		crossed := -1
-		if left <= 0 {
-			crossed = 0
-		} else {
-			for _, th := range ths {
-				d := int(th / (24 * time.Hour))
-				if left <= th && (crossed == -1 || d < crossed) {
-					crossed = d
-				}
-			}
-		}
-		if crossed < 0 || (alerted && prev <= crossed) {
-			continue
-		}
-		alerts[c.Thumbprint] = crossed
-		days := int(left.Hours() / 24)
-		sev := domain.SeverityInfo
-		if c.SignsDocument {
-			sev = domain.SeverityWarning
-			if crossed == 0 {
-				sev = domain.SeverityError
-			}
-		}
-		summary := fmt.Sprintf("The Aircall app's SAML signing certificate %s expires on %s (in %d days).", c.Thumbprint, c.NotAfter.Format("2006-01-02"), days)
-		if crossed == 0 {
-			summary = fmt.Sprintf("The Aircall app's SAML signing certificate %s expired on %s.", c.Thumbprint, c.NotAfter.Format("2006-01-02"))
-		}
-		if !c.SignsDocument {
-			summary += " It is not the certificate in use."
-		}
-		out = append(out, domain.Finding{
-			Kind: domain.FindingCertExpiring, Severity: sev, Key: c.Thumbprint,
-			State:   fmt.Sprintf("threshold=%dd;notAfter=%s", crossed, c.NotAfter.UTC().Format(time.RFC3339)),
-			Subject: "app/" + app.AppID + "/certificate/" + c.Thumbprint, Summary: summary,
-			Remedy: "Add a new SAML signing certificate and make it active before this date (provision does it when the certificate is within CERT_ROTATE_BEFORE_DAYS), " +
-				"then send Aircall the new Federation Metadata XML.",
-			Details:    map[string]any{"thumbprint": c.Thumbprint, "notAfter": c.NotAfter, "thresholdDays": crossed, "daysLeft": days, "signsDocument": c.SignsDocument},
-			ObservedAt: now,
-		})
-	}
-	if len(alerts) == 0 {
-		alerts = nil
-	}
-	return alerts, out
 }
 
 // signer returns the thumbprint of the certificate that signs snap's

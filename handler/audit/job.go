@@ -33,11 +33,6 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 )
 
-// AppCheck is an app-wide check (the provision plan run as a dry run, the
-// signing-certificate expiry check): it returns its findings, none when all
-// is well.
-type AppCheck func(ctx context.Context) ([]domain.Finding, error)
-
 // Defaults.
 const (
 	DefaultWorkers     = 16
@@ -65,9 +60,10 @@ type Job struct {
 	// Claim reads the app's emailaddress claim configuration; nil means
 	// Entra's default (user.mail).
 	Claim func(ctx context.Context) (domain.ClaimConfig, error)
-	// Checks are the app-wide checks by name ("appDrift", "certificate").
-	// A failing check is noted in the report; it does not fail the run.
-	Checks map[string]AppCheck
+	// Checks are the app-wide checks by name (domain.CheckAppDrift,
+	// domain.CheckCertificate). A failing check is noted in the report; it
+	// does not fail the run.
+	Checks map[string]domain.AppCheck
 	// Scope is "assigned" (default) or "all".
 	Scope domain.AuditScope
 	// Workers is the number of shards read at once (default 16); it is
@@ -124,6 +120,18 @@ type Request struct {
 	// several times a night so a large tenant's run can continue, and the
 	// later firings have nothing to do.
 	IfDue bool `json:"-"`
+	// Scope, when valid, replaces the job's Scope for this invocation, and
+	// Progress the job's Progress and ProgressEvery: the CLI's --scope and
+	// terminal line, without changing the shared job.
+	Scope    domain.AuditScope `json:"-"`
+	Progress *ProgressHook     `json:"-"`
+}
+
+// ProgressHook receives an invocation's progress every Every (default 10 s)
+// and at the end.
+type ProgressHook struct {
+	Func  func(Progress)
+	Every time.Duration
 }
 
 // MinInterval is how recent a completed run makes an IfDue request skip.
@@ -213,6 +221,23 @@ func (j *Job) scope() domain.AuditScope {
 	return domain.ScopeAssigned
 }
 
+// scope is the invocation's scope: the request's, else the job's.
+func (s *scanner) scope() domain.AuditScope {
+	if s.req.Scope.Valid() {
+		return s.req.Scope
+	}
+	return s.j.scope()
+}
+
+// progressTo is where the invocation's progress goes: the request's
+// Progress, else the job's, and how often.
+func (s *scanner) progressTo() (func(Progress), time.Duration) {
+	if p := s.req.Progress; p != nil {
+		return p.Func, p.Every
+	}
+	return s.j.Progress, s.j.ProgressEvery
+}
+
 // Run runs one invocation: it continues the run in progress or starts one
 // (full the first time, when asked, or when the last full scan is older
 // than FullEvery; delta otherwise), scans until done or the time budget is
@@ -258,12 +283,12 @@ func (j *Job) Run(ctx context.Context, req Request) (*Report, error) {
 			st = nil
 		}
 	}
-	s := &scanner{j: j, log: log, known: known.findings, dry: req.DryRun, start: start,
+	s := &scanner{j: j, req: req, log: log, known: known.findings, dry: req.DryRun, start: start,
 		deadline: start.Add(j.budget() * 9 / 10), pending: map[uint64]struct{}{}, runETag: runETag}
 	j.active.Store(s)
 	defer j.active.Store(nil)
 	if st == nil {
-		full := req.Full || known.DeltaLink == "" || start.Sub(known.LastFull) >= j.fullEvery() || known.Scope != j.scope()
+		full := req.Full || known.DeltaLink == "" || start.Sub(known.LastFull) >= j.fullEvery() || known.Scope != s.scope()
 		if st, err = j.newRun(ctx, full, known, start, s); err != nil {
 			return nil, err
 		}
@@ -348,7 +373,7 @@ func (j *Job) Run(ctx context.Context, req Request) (*Report, error) {
 // first (changes during the scan come in the next delta); a delta starts
 // from the last run's link.
 func (j *Job) newRun(ctx context.Context, full bool, known *knownState, start time.Time, s *scanner) (*runState, error) {
-	st := &runState{Version: 1, Scope: j.scope(), StartedAt: start.UTC(), seen: findingSet{}, changed: map[uint64]struct{}{}}
+	st := &runState{Version: 1, Scope: s.scope(), StartedAt: start.UTC(), seen: findingSet{}, changed: map[uint64]struct{}{}}
 	if full {
 		st.Mode = ModeFull
 		// The delta link only has to be taken before the first user page is

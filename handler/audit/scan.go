@@ -21,6 +21,7 @@ var errBudget = errors.New("audit: time budget reached")
 // scanner is one invocation of a run.
 type scanner struct {
 	j        *Job
+	req      Request
 	log      *slog.Logger
 	known    findingSet
 	dry      bool
@@ -634,7 +635,7 @@ func (s *scanner) progress(done bool) Progress {
 }
 
 func (s *scanner) progressLoop() func() {
-	every := s.j.ProgressEvery
+	report, every := s.progressTo()
 	if every <= 0 {
 		every = 10 * time.Second
 	}
@@ -653,8 +654,8 @@ func (s *scanner) progressLoop() func() {
 				s.log.Info("audit: progress", "mode", p.Mode, "pages", p.Pages, "users", p.Users,
 					"usersPerSecond", int(p.UsersPerSec), "rangesDone", p.RangesDone, "ranges", p.Ranges,
 					"workers", p.Workers, "throttled", p.Throttled, "published", p.Published)
-				if s.j.Progress != nil {
-					s.j.Progress(p)
+				if report != nil {
+					report(p)
 				}
 			}
 		}
@@ -662,8 +663,8 @@ func (s *scanner) progressLoop() func() {
 	return func() {
 		close(done)
 		<-stopped
-		if s.j.Progress != nil {
-			s.j.Progress(s.progress(true))
+		if report != nil {
+			report(s.progress(true))
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/identity-ops/aircall-entra-sso/handler/config"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+	"github.com/identity-ops/aircall-entra-sso/handler/fedmeta"
 )
 
 func valid() map[string]string {
@@ -32,7 +33,7 @@ func TestDefaults(t *testing.T) {
 		c.CertExpiryWarn[2] != 7*24*time.Hour || c.AuditShards != 16 || c.BlobServiceURL != "https://acme.blob.core.windows.net" {
 		t.Fatalf("defaults: %+v", c)
 	}
-	if got := c.FederationMetadataURL("17ca0000-0000-0000-0000-000000000000"); got !=
+	if got := fedmeta.MetadataURL(c.LoginAuthority, domain.AppRef{Tenant: c.TenantID, AppID: "17ca0000-0000-0000-0000-000000000000"}); got !=
 		"https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/federationmetadata/2007-06/federationmetadata.xml?appid=17ca0000-0000-0000-0000-000000000000" {
 		t.Fatalf("metadata URL %s", got)
 	}

@@ -26,11 +26,6 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/handler/swr"
 )
 
-// AppCheck is an app-wide check (the provision plan's drift check, the
-// signing-certificate expiry check): it returns its findings, none when all
-// is well.
-type AppCheck func(ctx context.Context) ([]domain.Finding, error)
-
 // DefaultAppFactsTTL is how long the claim configuration and the results of
 // app-wide checks are reused between diagnoses.
 const DefaultAppFactsTTL = time.Minute
@@ -41,9 +36,10 @@ type Job struct {
 	Directory domain.UserDirectory
 	// Events receives the remediation events; nil enqueues nothing.
 	Events domain.EventSink
-	// Checks are the app-wide checks by name ("appDrift", "certificate");
-	// a failing check is reported as failed, it does not fail the diagnosis.
-	Checks map[string]AppCheck
+	// Checks are the app-wide checks by name (domain.CheckAppDrift,
+	// domain.CheckCertificate); a failing check is reported as failed, it
+	// does not fail the diagnosis.
+	Checks map[string]domain.AppCheck
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// AppFactsTTL overrides DefaultAppFactsTTL when positive.

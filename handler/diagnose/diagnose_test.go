@@ -158,7 +158,7 @@ func TestAppChecks(t *testing.T) {
 		Summary: "The emailaddress claim comes from user.mail, not user.userprincipalname.", Remedy: "Run handler provision."}
 	s := &sink{}
 	j := job(tenant(domain.ClaimFromUPN), s)
-	j.Checks = map[string]diagnose.AppCheck{
+	j.Checks = map[string]domain.AppCheck{
 		"appDrift":    func(context.Context) ([]domain.Finding, error) { return []domain.Finding{drift}, nil },
 		"certificate": func(context.Context) ([]domain.Finding, error) { return nil, errors.New("blob unreachable") },
 	}

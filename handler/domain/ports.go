@@ -36,3 +36,17 @@ type CheckpointStore interface {
 	Save(ctx context.Context, key string, data []byte, etag string) (newETag string, err error)
 	Delete(ctx context.Context, key string) error
 }
+
+// AppCheck is an app-wide check that the audit and diagnose jobs run by
+// name beside their per-user rules: it returns its findings, none when all
+// is well. The app wires one of each name below.
+type AppCheck func(ctx context.Context) ([]Finding, error)
+
+// The app checks' names.
+const (
+	// CheckAppDrift is the provision plan run as a dry run (provision.Job.Drift).
+	CheckAppDrift = "appDrift"
+	// CheckCertificate is the signing certificate's expiry
+	// (archive.Job.CertificateCheck).
+	CheckCertificate = "certificate"
+)

@@ -46,12 +46,22 @@ type Fetched struct {
 	ContentType string
 }
 
-// URL returns {authority}/{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid={appId}:
-// the link the portal's "App Federation Metadata Url" shows.
-func (f *Fetcher) URL(app domain.AppRef) string {
-	return strings.TrimRight(f.Authority, "/") + "/" + url.PathEscape(app.Tenant) +
+// DefaultAuthority is the public cloud's sign-in authority (LOGIN_AUTHORITY's default).
+const DefaultAuthority = "https://login.microsoftonline.com"
+
+// MetadataURL returns {authority}/{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid={appId}:
+// the link the portal's "App Federation Metadata Url" shows and Aircall may
+// ask for. It is built here only; authority "" means DefaultAuthority.
+func MetadataURL(authority string, app domain.AppRef) string {
+	if authority == "" {
+		authority = DefaultAuthority
+	}
+	return strings.TrimRight(authority, "/") + "/" + url.PathEscape(app.Tenant) +
 		"/federationmetadata/2007-06/federationmetadata.xml?appid=" + url.QueryEscape(app.AppID)
 }
+
+// URL returns the document's address at the fetcher's authority (MetadataURL).
+func (f *Fetcher) URL(app domain.AppRef) string { return MetadataURL(f.Authority, app) }
 
 // Fetch downloads the document. Errors are EUNAVAILABLE when nothing
 // answered (ProblemUnreachable); for an error status (ProblemHTTPStatus) the

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+	"github.com/identity-ops/aircall-entra-sso/handler/fedmeta"
 )
 
 // LockName is the domain.Lock name provision runs hold.
@@ -193,21 +193,10 @@ func (j *Job) Apply(ctx context.Context, req Request) (*Result, error) {
 
 func (j *Job) describeApp(res *Result, app domain.App) {
 	res.App = &AppIDs{Tenant: j.Tenant, DisplayName: app.DisplayName, AppID: app.AppID, ObjectID: app.ObjectID, ServicePrincipalID: app.ServicePrincipalID}
-	res.FederationMetadataURL = j.MetadataURL(app.AppID)
+	res.FederationMetadataURL = fedmeta.MetadataURL(j.LoginAuthority, app.Ref(j.Tenant))
 	if res.NextStep == "" {
 		res.NextStep = "Send Aircall the federation metadata link (federationMetadataUrl), or the XML it serves, so Aircall can complete the SAML connection; then sign in to Aircall with an assigned user."
 	}
-}
-
-// MetadataURL is the app's federation metadata URL:
-// {authority}/{tenant}/federationmetadata/2007-06/federationmetadata.xml?appid={appId}.
-func (j *Job) MetadataURL(appID string) string {
-	auth := j.LoginAuthority
-	if auth == "" {
-		auth = "https://login.microsoftonline.com"
-	}
-	return strings.TrimRight(auth, "/") + "/" + url.PathEscape(j.Tenant) +
-		"/federationmetadata/2007-06/federationmetadata.xml?appid=" + url.QueryEscape(appID)
 }
 
 // state reads the app, its claim configuration and its assignments.

@@ -1,4 +1,4 @@
-package main
+package cli_test
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/identity-ops/aircall-entra-sso/handler/cli"
 	"github.com/identity-ops/aircall-entra-sso/handler/diagnose"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/inmem"
@@ -29,7 +30,7 @@ func TestRunDiagnose(t *testing.T) {
 	d := &recordingDiagnoser{job: &diagnose.Job{Directory: dir}}
 
 	var out bytes.Buffer
-	if err := runDiagnose(context.Background(), d, &out, []string{"ann@contoso.com", "--ticket", "ZD-1"}); err != nil {
+	if err := run(context.Background(), cli.ParseDiagnose, jobs{diagn: d}, &out, []string{"ann@contoso.com", "--ticket", "ZD-1"}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(out.String(), "Aircall SSO check for ann@contoso.com (ZD-1): sign-in fails.") {
@@ -40,7 +41,7 @@ func TestRunDiagnose(t *testing.T) {
 	}
 
 	out.Reset()
-	if err := runDiagnose(context.Background(), d, &out, []string{"--json", "--enqueue", "ann@contoso.com"}); err != nil {
+	if err := run(context.Background(), cli.ParseDiagnose, jobs{diagn: d}, &out, []string{"--json", "--enqueue", "ann@contoso.com"}); err != nil {
 		t.Fatal(err)
 	}
 	var diag diagnose.Diagnosis
@@ -48,18 +49,7 @@ func TestRunDiagnose(t *testing.T) {
 		t.Errorf("--json --enqueue: %v, %+v, request %+v", err, diag.Facts, d.got[1])
 	}
 
-	if err := runDiagnose(context.Background(), d, &out, nil); err == nil || !strings.Contains(err.Error(), "exactly one user") {
+	if err := run(context.Background(), cli.ParseDiagnose, jobs{diagn: d}, &out, nil); err == nil || !strings.Contains(err.Error(), "exactly one user") {
 		t.Errorf("no user: %v", err)
-	}
-}
-
-func TestDiagnoseWithoutAdapters(t *testing.T) {
-	// A build without the directory adapter answers 503 naming it.
-	saved := diagnoseDeps.directory
-	diagnoseDeps.directory = nil
-	defer func() { diagnoseDeps.directory = saved }()
-	_, err := (&lazyDiagnoser{a: &app{}}).Diagnose(context.Background(), diagnose.Request{User: "ann@contoso.com"})
-	if !domain.IsCode(err, domain.EUNAVAILABLE) || !strings.Contains(err.Error(), "directory adapter") {
-		t.Fatalf("got %v, want EUNAVAILABLE naming the missing directory adapter", err)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cli_test
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/archive"
-	"github.com/identity-ops/aircall-entra-sso/handler/config"
+	"github.com/identity-ops/aircall-entra-sso/handler/cli"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/fedmeta"
 	"github.com/identity-ops/aircall-entra-sso/handler/fedmeta/fedmetatest"
@@ -29,28 +29,28 @@ func TestRunArchive(t *testing.T) {
 		Store: inmem.NewSnapshots(), Events: noSink{}}
 
 	var out bytes.Buffer
-	if err := runArchive(context.Background(), job, &out, nil); err != nil {
+	if err := run(context.Background(), cli.ParseArchive, jobs{arch: job}, &out, nil); err != nil {
 		t.Fatal(err)
 	}
 	if s := out.String(); !strings.Contains(s, "(new version stored)") || !strings.Contains(s, "signs the metadata") || !strings.Contains(s, "?appid="+appID) {
 		t.Errorf("first run output:\n%s", s)
 	}
-	// A rotation has an event to send and no sink is wired: the run fails
-	// and says why.
+	// A rotation has an event to send and the sink cannot be reached: the
+	// run fails and says why.
 	doc = fedmetatest.Doc{Tenant: tenant, Certs: []*fedmetatest.Cert{a, b}}.MustBytes()
-	err := runArchive(context.Background(), job, &out, nil)
+	err := run(context.Background(), cli.ParseArchive, jobs{arch: job}, &out, nil)
 	if !domain.IsCode(err, domain.EUNAVAILABLE) || !strings.Contains(err.Error(), "no remediation event sink") {
 		t.Errorf("rotation without a sink: %v", err)
 	}
 	job.Events = &countingSink{}
 	out.Reset()
-	if err := runArchive(context.Background(), job, &out, nil); err != nil {
+	if err := run(context.Background(), cli.ParseArchive, jobs{arch: job}, &out, nil); err != nil {
 		t.Fatal(err)
 	}
 	if s := out.String(); !strings.Contains(s, "changes since") || !strings.Contains(s, "+ certificate "+fedmeta.CertificateFactsOf(b.Cert).Thumbprint) || !strings.Contains(s, "event     cert.changed") {
 		t.Errorf("rotation output:\n%s", s)
 	}
-	if err := runArchive(context.Background(), job, &out, []string{"extra"}); err == nil {
+	if err := run(context.Background(), cli.ParseArchive, jobs{arch: job}, &out, []string{"extra"}); err == nil {
 		t.Error("an extra argument was accepted")
 	}
 }
@@ -62,9 +62,9 @@ func (c *countingSink) Publish(_ context.Context, evs []domain.Event) error {
 	return nil
 }
 
-func TestArchiveNeedsTheApp(t *testing.T) {
-	_, err := (&lazyArchive{a: &app{cfg: &config.Config{TenantID: "72f988bf-86f1-41af-91ab-2d7cd011db47"}}}).Summary(context.Background())
-	if !domain.IsCode(err, domain.EUNAVAILABLE) || !strings.Contains(err.Error(), "APP_ID") {
-		t.Fatalf("got %v, want EUNAVAILABLE naming APP_ID", err)
-	}
+// noSink is an event sink that cannot be reached.
+type noSink struct{}
+
+func (noSink) Publish(context.Context, []domain.Event) error {
+	return domain.Errorf(domain.EUNAVAILABLE, "no remediation event sink can be reached")
 }

@@ -1,4 +1,4 @@
-package main
+package cli_test
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/identity-ops/aircall-entra-sso/handler/cli"
 	"github.com/identity-ops/aircall-entra-sso/handler/inmem"
 	"github.com/identity-ops/aircall-entra-sso/handler/provision"
 )
@@ -16,7 +17,7 @@ func TestRunProvision(t *testing.T) {
 	job := &provision.Job{Directory: dir, Lock: inmem.NewLock(), Tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47"}
 	ctx := context.Background()
 	var out bytes.Buffer
-	if err := runProvision(ctx, job, &out, []string{"--dry-run", "--assign", "0f1e2d3c-4b5a-4968-8776-655443322110"}); err != nil {
+	if err := run(ctx, cli.ParseProvision, jobs{prov: job}, &out, []string{"--dry-run", "--assign", "0f1e2d3c-4b5a-4968-8776-655443322110"}); err != nil {
 		t.Fatal(err)
 	}
 	s := out.String()
@@ -30,20 +31,20 @@ func TestRunProvision(t *testing.T) {
 		t.Fatal("--dry-run changed the tenant")
 	}
 	out.Reset()
-	if err := runProvision(ctx, job, &out, nil); err != nil {
+	if err := run(ctx, cli.ParseProvision, jobs{prov: job}, &out, nil); err != nil {
 		t.Fatal(err)
 	}
 	if s := out.String(); !strings.Contains(s, "Applied 7 step(s).") || !strings.Contains(s, "federationmetadata.xml?appid=") {
 		t.Errorf("apply output:\n%s", s)
 	}
 	out.Reset()
-	if err := runProvision(ctx, job, &out, []string{"--dry-run"}); err != nil {
+	if err := run(ctx, cli.ParseProvision, jobs{prov: job}, &out, []string{"--dry-run"}); err != nil {
 		t.Fatal(err)
 	}
 	if s := out.String(); !strings.HasPrefix(s, "The Aircall app is up to date") || strings.Contains(s, "STEP") {
 		t.Errorf("second plan output:\n%s", s)
 	}
-	if err := runProvision(ctx, job, &out, []string{"extra"}); err == nil {
+	if err := run(ctx, cli.ParseProvision, jobs{prov: job}, &out, []string{"extra"}); err == nil {
 		t.Error("an extra argument was accepted")
 	}
 }

@@ -1,6 +1,6 @@
 // Package devhost is a small stand-in for the Azure Functions host, for CI,
 // the demo and machines without Core Tools. It follows the custom-handler
-// contract (notes/functions-host-contract.md) to the letter: it reads each
+// contract (docs/architecture.md, "Functions host contract") to the letter: it reads each
 // <app root>/<name>/function.json, starts the handler binary with
 // FUNCTIONS_CUSTOMHANDLER_PORT and polls GET / until it answers, serves
 // /api/{route} on 127.0.0.1 with the declared methods and auth levels, turns

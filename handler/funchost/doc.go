@@ -8,8 +8,8 @@
 // job logic: a function receives an Invocation (never the raw envelope) and
 // returns a Response or a domain error.
 //
-// The contract followed here is written down in the repository's
-// notes (functions-host-contract.md): readiness is any answer to GET /, the
+// The contract followed here is written down in docs/architecture.md,
+// "Functions host contract": readiness is any answer to GET /, the
 // host is always answered with 2xx and the caller's status travels in
 // Outputs.res.statusCode.
 package funchost

@@ -17,7 +17,7 @@ import (
 
 var fixedNow = func() time.Time { return time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC) }
 
-// The exact shapes from notes/functions-host-contract.md.
+// The exact shapes of docs/architecture.md, "Functions host contract" ("What the host sends").
 const httpEnvelope = `{"Data":{"req":{"Url":"https://app.azurewebsites.net/api/webhooks/zendesk?x=1","Method":"POST",
  "Query":{"x":"1"},"Headers":{"Content-Type":["application/json"],"X-Multi":["a","b"]},
  "Params":{"source":"zendesk"},"Identities":[],"Body":"{\"user\":\"ann@contoso.com\"}","SomethingNew":42}},

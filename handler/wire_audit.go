@@ -81,6 +81,7 @@ func newAuditJob(a *app) (*audit.Job, error) {
 		}
 	}
 	job.Events = sink
+	job.Outbox, _ = sink.(domain.OutboxDrainer) // the publisher delivers its outbox before a run
 	if diagnoseDeps.directory != nil {
 		users, err := diagnoseDeps.directory(a)
 		if err != nil {

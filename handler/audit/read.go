@@ -119,22 +119,33 @@ func (r *reader) readRange(ctx context.Context, i int) error {
 		if err != nil {
 			return fmt.Errorf("audit: read users %s: %w", describeRange(ur), err)
 		}
-		err = r.rec.commit(ctx, found, nil, nil, func(st *runState) {
+		err = r.commitPage(ctx, found, nil, scanned, checked, func(st *runState) {
 			rs := &st.Ranges[i]
 			rs.Next, rs.Done = info.Next, info.Next == ""
 			rs.Pages++
 			rs.Users += scanned
-			st.Pages++
-			st.UsersScanned += scanned
-			st.UsersChecked += checked
 		})
 		if err != nil {
 			return err
 		}
-		r.rec.counted(scanned)
 		link, done = info.Next, info.Next == ""
 	}
 	return nil
+}
+
+// commitPage commits a page of scanned users (checked of them in scope);
+// apply records where the page leaves the scan.
+func (r *reader) commitPage(ctx context.Context, found []domain.Finding, changed []uint64, scanned, checked int64, apply func(*runState)) error {
+	err := r.rec.commit(ctx, found, changed, nil, func(st *runState) {
+		apply(st)
+		st.Pages++
+		st.UsersScanned += scanned
+		st.UsersChecked += checked
+	})
+	if err == nil {
+		r.rec.counted(scanned)
+	}
+	return err
 }
 
 func describeRange(r domain.UserRange) string {
@@ -169,20 +180,16 @@ func (r *reader) delta(ctx context.Context) error {
 			}
 			return fmt.Errorf("audit: read the users delta: %w", err)
 		}
-		err = r.rec.commit(ctx, found, changed, nil, func(st *runState) {
+		err = r.commitPage(ctx, found, changed, scanned, checked, func(st *runState) {
 			if info.DeltaLink != "" {
 				st.DeltaDone, st.Delta = info.DeltaLink, ""
 			} else {
 				st.Delta = info.Next
 			}
-			st.Pages++
-			st.UsersScanned += scanned
-			st.UsersChecked += checked
 		})
 		if err != nil {
 			return err
 		}
-		r.rec.counted(scanned)
 		if info.DeltaLink != "" {
 			return nil
 		}

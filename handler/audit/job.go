@@ -15,6 +15,11 @@
 // findings already published are remembered so a rerun publishes nothing
 // twice. Every run stores a report (JSON, CSV, HTML).
 //
+// One invocation (invocation.go) is four parts with one job each: the
+// reader (read.go) pages users, the committer (commit.go) publishes and
+// records each page, the checkpointer (checkpoint.go) saves the
+// checkpoint and the progress reporter (progress.go) reports.
+//
 // It reads through domain ports only: it must not know about HTTP, SDKs,
 // Blob or Service Bus, and it never changes the directory.
 package audit

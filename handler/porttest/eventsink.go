@@ -35,7 +35,6 @@ type EventSinkHarness struct {
 // empties it, and a publish delivers it before its own events.
 func EventSink(t *testing.T, newHarness func(t *testing.T) EventSinkHarness) {
 	eventSinkOutbox(t, newHarness)
-	ctx := context.Background()
 	base := time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC)
 	upn := func(i int, mail string) domain.Finding {
 		u := fmt.Sprintf("user%d@contoso.com", i)
@@ -57,21 +56,18 @@ func EventSink(t *testing.T, newHarness func(t *testing.T) EventSinkHarness) {
 	}
 	publish := func(t *testing.T, s domain.EventSink, es []domain.Event) {
 		t.Helper()
-		if err := s.Publish(ctx, es); err != nil {
+		if err := s.Publish(context.Background(), es); err != nil {
 			t.Fatalf("publish %d events: %v", len(es), err)
 		}
 	}
-
 	t.Run("delivers intact", func(t *testing.T) {
 		h := newHarness(t)
 		drift := domain.Finding{Kind: domain.FindingAppDrift, Severity: domain.SeverityWarning, Key: "app-1",
 			State: "replyUrl=https://x", Summary: "drift", Details: map[string]any{"steps": []any{"replyUrl"}}, ObservedAt: base}
 		sent := events(t, upn(1, "a@contoso.com"), drift)
 		publish(t, h.Sink, sent)
-		got := h.Delivered(t)
-		assertSameEvents(t, got, sent)
+		assertSameEvents(t, h.Delivered(t), sent)
 	})
-
 	t.Run("same finding twice is delivered once", func(t *testing.T) {
 		h := newHarness(t)
 		publish(t, h.Sink, events(t, upn(2, "b@contoso.com")))

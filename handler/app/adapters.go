@@ -39,7 +39,26 @@ func (a *App) BlobStore() (*blob.Store, error) {
 // publisher, with its outbox in Blob for when Service Bus cannot be
 // reached. Close closes it.
 func (a *App) EventSink() (domain.EventSink, error) {
-	p, err := a.events.get(func() (*servicebus.Publisher, error) {
+	p, err := a.publisher()
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Outbox drains the events the sink could not send earlier: the same
+// publisher, through its explicit Drain.
+func (a *App) Outbox() (domain.OutboxDrainer, error) {
+	p, err := a.publisher()
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// publisher is the one Service Bus publisher behind EventSink and Outbox.
+func (a *App) publisher() (*servicebus.Publisher, error) {
+	return a.events.get(func() (*servicebus.Publisher, error) {
 		store, err := a.BlobStore()
 		if err != nil {
 			return nil, err
@@ -55,10 +74,6 @@ func (a *App) EventSink() (domain.EventSink, error) {
 		a.onClose(p.Close)
 		return p, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
 }
 
 // Users reads one user at a time and the app's claim configuration
@@ -141,9 +156,13 @@ func (a *App) AuditJob() (*audit.Job, error) {
 		if err != nil {
 			return nil, err
 		}
+		outbox, err := a.Outbox()
+		if err != nil {
+			return nil, err
+		}
 		c := a.Config
 		job := &audit.Job{
-			Checkpoints: store.Checkpoints(), Reports: store.Reports(), Lock: store.Lock(), Events: sink,
+			Checkpoints: store.Checkpoints(), Reports: store.Reports(), Lock: store.Lock(), Events: sink, Outbox: outbox,
 			Claim: users.EmailClaim, Checks: a.appChecks(),
 			Scope: domain.AuditScope(c.AuditScope), Workers: c.AuditShards, Budget: c.AuditTimeBudget, Log: a.Log,
 		}

@@ -20,7 +20,7 @@ import (
 // change (half get a mail that differs from their UPN, half a new display
 // name) and the next run, a delta, is compared with the full one: Graph
 // requests, resource units and wall time, with BENCH_PAGE_LATENCY
-// (default 0) on every request. Target (DESIGN.md): the delta costs ≤ 3 %
+// (default 0) on every request. Target (README, "Performance"): the delta costs ≤ 3 %
 // of the full scan.
 //
 //	go test ./handler/audit -run XXX -bench DeltaVsFull -benchtime 1x

@@ -44,7 +44,7 @@ func newRealFixture(t *testing.T, peer *devtest.SBPeer, seed int64, users int) *
 	}
 	t.Cleanup(func() { _ = pub.Close(context.Background()) })
 	f.job.Checkpoints = store.Checkpoints()
-	f.job.Events = pub
+	f.job.Events, f.job.Outbox = pub, pub
 	f.job.Reports = store.Reports()
 	f.job.Lock = store.Lock()
 	return &realFixture{fixture: f, store: store, peer: peer, queue: queue, pub: pub}

@@ -15,17 +15,18 @@
 // findings already published are remembered so a rerun publishes nothing
 // twice. Every run stores a report (JSON, CSV, HTML).
 //
+// One invocation (invocation.go) is four parts with one job each: the
+// reader (read.go) pages users, the committer (commit.go) publishes and
+// records each page, the checkpointer (checkpoint.go) saves the
+// checkpoint and the progress reporter (progress.go) reports.
+//
 // It reads through domain ports only: it must not know about HTTP, SDKs,
 // Blob or Service Bus, and it never changes the directory.
 package audit
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -53,6 +54,9 @@ type Job struct {
 	// Events receives the remediation events. Required unless every run is
 	// a dry run.
 	Events domain.EventSink
+	// Outbox delivers the events earlier runs set aside (Service Bus was
+	// down) before a run publishes; nil: nothing is set aside.
+	Outbox domain.OutboxDrainer
 	// Reports stores each run's report; nil stores none.
 	Reports domain.ReportStore
 	// Lock keeps two runs apart; nil runs without a lock (tests, CLI).
@@ -61,8 +65,8 @@ type Job struct {
 	// Entra's default (user.mail).
 	Claim func(ctx context.Context) (domain.ClaimConfig, error)
 	// Checks are the app-wide checks by name (domain.CheckAppDrift,
-	// domain.CheckCertificate). A failing check is noted in the report; it
-	// does not fail the run.
+	// domain.CheckCertificate).
+	// A failing check is noted in the report; it does not fail the run.
 	Checks map[string]domain.AppCheck
 	// Scope is "assigned" (default) or "all".
 	Scope domain.AuditScope
@@ -95,7 +99,7 @@ type Job struct {
 	Progress      func(Progress)
 	ProgressEvery time.Duration
 
-	active atomic.Pointer[scanner]
+	active atomic.Pointer[invocation]
 }
 
 // OnThrottle tells the running scan that Graph throttled a request (429 or
@@ -103,7 +107,7 @@ type Job struct {
 // for a while. Wire it to the pager's throttle hook; safe at any time.
 func (j *Job) OnThrottle(status int, retryAfter time.Duration) {
 	if s := j.active.Load(); s != nil {
-		if l := s.limiterNow(); l != nil {
+		if l := s.read.limiter(); l != nil {
 			l.throttle(time.Now())
 		}
 	}
@@ -221,23 +225,6 @@ func (j *Job) scope() domain.AuditScope {
 	return domain.ScopeAssigned
 }
 
-// scope is the invocation's scope: the request's, else the job's.
-func (s *scanner) scope() domain.AuditScope {
-	if s.req.Scope.Valid() {
-		return s.req.Scope
-	}
-	return s.j.scope()
-}
-
-// progressTo is where the invocation's progress goes: the request's
-// Progress, else the job's, and how often.
-func (s *scanner) progressTo() (func(Progress), time.Duration) {
-	if p := s.req.Progress; p != nil {
-		return p.Func, p.Every
-	}
-	return s.j.Progress, s.j.ProgressEvery
-}
-
 // Run runs one invocation: it continues the run in progress or starts one
 // (full the first time, when asked, or when the last full scan is older
 // than FullEvery; delta otherwise), scans until done or the time budget is
@@ -248,254 +235,125 @@ func (j *Job) Run(ctx context.Context, req Request) (*Report, error) {
 		return nil, domain.Errorf(domain.EINTERNAL, "audit: the job needs a directory, a checkpoint store and an event sink")
 	}
 	start := j.now()
-	log := j.log()
 	if j.Lock != nil {
-		// A short lease (renewed every 5 s): a killed invocation's lock
-		// frees itself within 15 s.
-		lease, err := j.Lock.Acquire(ctx, j.key("lock"), 15*time.Second)
+		held, release, err := j.holdLock(ctx)
 		if err != nil {
-			if domain.IsCode(err, domain.ECONFLICT) {
-				return nil, domain.Wrap(domain.ECONFLICT, err, "another audit is running; this invocation does nothing (the running one continues)")
-			}
 			return nil, err
 		}
-		stop := keepLease(lease, log)
-		defer stop()
+		defer release()
+		ctx = held
 	}
 	known, knownETag, err := j.loadKnown(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var st *runState
-	runETag := ""
-	if !req.DryRun {
-		st, runETag, err = j.loadRun(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if st == nil && req.IfDue && !known.CompletedAt.IsZero() && start.Sub(known.CompletedAt) < MinInterval {
-			log.Info("audit: nothing to do: the last run completed recently", "lastRunId", known.LastRunID, "completedAt", known.CompletedAt)
-			return &Report{RunID: known.LastRunID, Skipped: true, Complete: true, StartedAt: start.UTC(), EndedAt: j.now().UTC(),
-				Counts: known.findings.counts()}, nil
-		}
-		if st != nil && req.Full && st.Mode == ModeDelta {
-			log.Info("audit: a full scan was asked for; dropping the delta run in progress", "runId", st.RunID)
-			st = nil
-		}
+	st, runETag, skipped, err := j.resume(ctx, req, known, start)
+	if err != nil || skipped != nil {
+		return skipped, err
 	}
-	s := &scanner{j: j, req: req, log: log, known: known.findings, dry: req.DryRun, start: start,
-		deadline: start.Add(j.budget() * 9 / 10), pending: map[uint64]struct{}{}, runETag: runETag}
+	s := j.newInvocation(req, known.findings, start, runETag)
 	j.active.Store(s)
 	defer j.active.Store(nil)
-	if st == nil {
-		full := req.Full || known.DeltaLink == "" || start.Sub(known.LastFull) >= j.fullEvery() || known.Scope != s.scope()
-		if st, err = j.newRun(ctx, full, known, start, s); err != nil {
-			return nil, err
-		}
-		s.st = st
-		if err := s.saveNow(ctx); err != nil {
-			return nil, err
-		}
-	} else {
-		s.st = st
-		log.Info("audit: continuing the run in progress", "runId", st.RunID, "mode", st.Mode, "invocation", st.Invocations+1,
-			"pages", st.Pages, "users", st.UsersScanned)
+	if err := s.begin(ctx, st, req.Full, known); err != nil {
+		return nil, err
 	}
-	st.Invocations++
 	if !req.DryRun {
-		// Deliver what an earlier run set aside while Service Bus was down
-		// (the sink drains its outbox first on every Publish).
-		if err := j.Events.Publish(ctx, nil); err != nil {
-			log.Warn("audit: could not deliver the events waiting in the outbox; the next publish tries again", "error", err.Error())
-		}
+		j.drainOutbox(ctx)
 	}
 	if err := s.prepare(ctx); err != nil {
 		return nil, err
 	}
 	err = s.scan(ctx)
 	if errors.Is(err, domain.ErrDeltaExpired) {
-		log.Warn("audit: the delta link expired (410 Gone); resynchronising with a full scan", "runId", st.RunID)
-		inv, old := st.Invocations, st
-		if st, err = j.newRun(ctx, true, known, j.now(), s); err != nil {
-			return nil, err
-		}
-		st.Invocations, st.Resynced = inv, true
-		s.reset(st)
-		if err := s.saveNow(ctx); err != nil {
-			return nil, err
-		}
-		s.dropSegments(ctx, old)
-		// A full scan reads who is assigned afresh (the delta used the set
-		// the last full scan saved).
-		acc, err := j.accessFor(ctx, st, s.dry)
-		if err != nil {
-			return nil, fmt.Errorf("audit: read who is assigned to the Aircall app: %w", err)
-		}
-		s.mu.Lock()
-		s.acc = acc
-		s.mu.Unlock()
-		if err := s.appChecks(ctx); err != nil {
+		if err := s.resync(ctx, known); err != nil {
 			return nil, err
 		}
 		err = s.scan(ctx)
 	}
 	if err != nil && !errors.Is(err, errBudget) {
-		// Keep what was committed (pages whose events were accepted), so
-		// the next invocation continues from there.
-		_ = s.stopSaver()
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		if serr := s.saveNow(sctx); serr != nil {
-			log.Warn("audit: could not save the checkpoint after the failure", "error", serr.Error())
+		s.saveAfterFailure(ctx)
+		if lost := domain.LeaseLost(ctx); lost != nil {
+			return nil, lost
 		}
-		cancel()
 		return nil, err
 	}
 	complete := err == nil
-	if err := s.finish(ctx, complete, known, knownETag); err != nil {
+	if err := s.saver.finish(ctx, complete, known, knownETag); err != nil {
 		return nil, err
 	}
 	rep := s.report(complete)
-	if j.Reports != nil {
-		where, perr := j.Reports.PutReport(ctx, rep.Name(), renderReport(rep))
-		if perr != nil {
-			log.Warn("audit: could not store the report", "error", perr.Error())
-			rep.Notes = append(rep.Notes, "report not stored: "+domain.ErrorMessage(perr))
-		}
-		rep.Locations = where
-	}
-	log.Info("audit: invocation done", "runId", rep.RunID, "mode", rep.Mode, "complete", rep.Complete,
+	j.storeReport(ctx, rep)
+	j.log().Info("audit: invocation done", "runId", rep.RunID, "mode", rep.Mode, "complete", rep.Complete,
 		"invocation", rep.Invocation, "pages", rep.Pages, "usersScanned", rep.UsersScanned, "usersChecked", rep.UsersChecked,
 		"usersPerSecond", int(rep.UsersPerSec), "published", rep.Published, "openFindings", rep.Counts, "dryRun", rep.DryRun)
 	return rep, nil
 }
 
-// newRun starts a run: a full scan plans its shards and takes a delta link
-// first (changes during the scan come in the next delta); a delta starts
-// from the last run's link.
-func (j *Job) newRun(ctx context.Context, full bool, known *knownState, start time.Time, s *scanner) (*runState, error) {
-	st := &runState{Version: 1, Scope: s.scope(), StartedAt: start.UTC(), seen: findingSet{}, changed: map[uint64]struct{}{}}
-	if full {
-		st.Mode = ModeFull
-		// The delta link only has to be taken before the first user page is
-		// read: take it while the shards are planned.
-		var (
-			link    string
-			linkErr error
-			done    = make(chan struct{})
-		)
-		go func() {
-			defer close(done)
-			link, linkErr = j.Directory.LatestDeltaLink(ctx)
-		}()
-		ranges, err := j.plan(ctx, j.workers())
-		<-done
-		if linkErr != nil {
-			return nil, fmt.Errorf("audit: take a delta link before the full scan: %w", linkErr)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("audit: plan the full scan's shards: %w", err)
-		}
-		st.NextDelta = link
-		st.Ranges = ranges
-	} else {
-		st.Mode = ModeDelta
-		st.Delta = known.DeltaLink
-	}
-	// The time names the run for people; the random suffix keeps two runs
-	// started within a second apart (a delta resynced as a full scan right
-	// after the last full scan): run ids key segments and the assignment set.
-	var suffix [3]byte
-	_, _ = rand.Read(suffix[:])
-	st.RunID = start.UTC().Format("20060102T150405Z") + "-" + st.Mode + "-" + hex.EncodeToString(suffix[:])
-	j.log().Info("audit: run started", "runId", st.RunID, "mode", st.Mode, "scope", st.Scope, "shards", len(st.Ranges))
-	return st, nil
-}
-
-func (j *Job) loadKnown(ctx context.Context) (*knownState, string, error) {
-	data, etag, err := j.Checkpoints.Load(ctx, j.key(knownKey))
-	if domain.IsCode(err, domain.ENOTFOUND) {
-		return &knownState{Version: 1, findings: findingSet{}}, "", nil
-	}
+// holdLock takes the audit lock for the invocation. A short lease (renewed
+// every 5 s): a killed invocation's lock frees itself within 15 s. The
+// returned context is cancelled when a renewal fails.
+func (j *Job) holdLock(ctx context.Context) (context.Context, func(), error) {
+	held, release, err := domain.HoldLease(ctx, j.Lock, j.key("lock"), 15*time.Second)
 	if err != nil {
-		return nil, "", fmt.Errorf("audit: load the open findings: %w", err)
+		if domain.IsCode(err, domain.ECONFLICT) {
+			return nil, nil, domain.Wrap(domain.ECONFLICT, err, "another audit is running; this invocation does nothing (the running one continues)")
+		}
+		return nil, nil, err
 	}
-	var k knownState
-	if err := json.Unmarshal(data, &k); err != nil {
-		return nil, "", domain.Wrap(domain.EINTERNAL, err, "audit: the open-findings document %s is corrupt: delete it to start afresh (the next run republishes open findings)", j.key(knownKey))
-	}
-	if k.findings, err = decodeSet(k.Findings); err != nil {
-		return nil, "", domain.Wrap(domain.EINTERNAL, err, "audit: the open-findings document %s is corrupt: delete it to start afresh", j.key(knownKey))
-	}
-	k.Findings = ""
-	return &k, etag, nil
+	return held, func() {
+		if lost := domain.LeaseLost(held); lost != nil {
+			j.log().Warn("audit: could not renew the audit lock", "error", lost.Error())
+		}
+		if err := release(); err != nil {
+			j.log().Warn("audit: could not release the audit lock (it expires by itself)", "error", err.Error())
+		}
+	}, nil
 }
 
-func (j *Job) loadRun(ctx context.Context) (*runState, string, error) {
-	data, etag, err := j.Checkpoints.Load(ctx, j.key(runKey))
-	if domain.IsCode(err, domain.ENOTFOUND) {
-		return nil, "", nil
+// resume loads the run in progress (none for a dry run). It returns a
+// report instead when an IfDue request has nothing to do, and drops a delta
+// run in progress when a full scan is asked for (runETag is then the
+// version the new run's first checkpoint replaces).
+func (j *Job) resume(ctx context.Context, req Request, known *knownState, start time.Time) (st *runState, runETag string, skipped *Report, err error) {
+	if req.DryRun {
+		return nil, "", nil, nil
 	}
+	if st, runETag, err = j.loadRun(ctx); err != nil {
+		return nil, "", nil, err
+	}
+	log := j.log()
+	if st == nil && req.IfDue && !known.CompletedAt.IsZero() && start.Sub(known.CompletedAt) < MinInterval {
+		log.Info("audit: nothing to do: the last run completed recently", "lastRunId", known.LastRunID, "completedAt", known.CompletedAt)
+		return nil, "", &Report{RunID: known.LastRunID, Skipped: true, Complete: true, StartedAt: start.UTC(), EndedAt: j.now().UTC(),
+			Counts: known.findings.counts()}, nil
+	}
+	if st != nil && req.Full && st.Mode == ModeDelta {
+		log.Info("audit: a full scan was asked for; dropping the delta run in progress", "runId", st.RunID)
+		st = nil
+	}
+	return st, runETag, nil, nil
+}
+
+// drainOutbox delivers what an earlier run set aside while Service Bus was
+// down, before this run publishes anything.
+func (j *Job) drainOutbox(ctx context.Context) {
+	if j.Outbox == nil {
+		return
+	}
+	if _, err := j.Outbox.Drain(ctx); err != nil {
+		j.log().Warn("audit: could not deliver the events waiting in the outbox; the next drain tries again", "error", err.Error())
+	}
+}
+
+// storeReport stores the report; a failure is noted in it, not returned.
+func (j *Job) storeReport(ctx context.Context, rep *Report) {
+	if j.Reports == nil {
+		return
+	}
+	where, err := j.Reports.PutReport(ctx, rep.Name(), renderReport(rep))
 	if err != nil {
-		return nil, "", fmt.Errorf("audit: load the run checkpoint: %w", err)
+		j.log().Warn("audit: could not store the report", "error", err.Error())
+		rep.Notes = append(rep.Notes, "report not stored: "+domain.ErrorMessage(err))
 	}
-	var st runState
-	if err := json.Unmarshal(data, &st); err == nil {
-		st.seen = findingSet{}
-		for n := 0; n < st.SeenSegments && err == nil; n++ {
-			var seg []byte
-			if seg, _, err = j.Checkpoints.Load(ctx, j.key(seenSegmentKey(st.RunID, n))); err == nil {
-				err = st.seen.addRecords(seg)
-			} else if !domain.IsCode(err, domain.ENOTFOUND) {
-				return nil, "", fmt.Errorf("audit: load segment %d of the run checkpoint: %w", n, err)
-			}
-		}
-		if err == nil {
-			if err = st.seen.addRecords(st.Seen); err == nil {
-				st.tail = st.Seen
-				st.changed, err = decodeSubjects(st.Changed)
-			}
-		}
-		if err == nil {
-			st.Seen, st.Changed = nil, ""
-			return &st, etag, nil
-		}
-	}
-	// A corrupt checkpoint costs a rescan, never a wrong answer.
-	j.log().Warn("audit: the run checkpoint is unreadable; starting a new run", "key", j.key(runKey))
-	if err := j.Checkpoints.Delete(ctx, j.key(runKey)); err != nil {
-		return nil, "", err
-	}
-	return nil, "", nil
-}
-
-// keepLease renews the lease until stop is called, then releases it.
-func keepLease(l domain.Lease, log *slog.Logger) (stop func()) {
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		t := time.NewTicker(5 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				if err := l.Renew(ctx); err != nil {
-					log.Warn("audit: could not renew the audit lock", "error", err.Error())
-				}
-				cancel()
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		<-finished
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := l.Release(ctx); err != nil {
-			log.Warn("audit: could not release the audit lock (it expires by itself)", "error", err.Error())
-		}
-	}
+	rep.Locations = where
 }

@@ -63,16 +63,17 @@ func (r *Report) Name() string {
 }
 
 // report builds the invocation's report.
-func (s *scanner) report(complete bool) *Report {
-	p := s.progress(true)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.st
+func (s *invocation) report(complete bool) *Report {
+	p := s.prog.progress(true)
+	c := s.rec
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.st
 	counts := st.seen.counts()
 	if complete && !s.dry {
-		counts = s.known.counts()
+		counts = c.known.counts()
 	}
-	rows := slices.Clone(s.rows)
+	rows := slices.Clone(c.rows)
 	slices.SortStableFunc(rows, func(a, b domain.Finding) int {
 		if c := severityRank(a.Severity) - severityRank(b.Severity); c != 0 {
 			return c
@@ -96,8 +97,8 @@ func (s *scanner) report(complete bool) *Report {
 		StartedAt: s.start.UTC(), EndedAt: s.j.now().UTC(), Invocation: st.Invocations,
 		Pages: st.Pages, UsersScanned: st.UsersScanned, UsersChecked: st.UsersChecked, UsersPerSec: p.UsersPerSec,
 		InvocationPages: p.Pages, InvocationUsers: p.Users,
-		Shards: len(st.Ranges), Counts: counts, Published: st.Published, Findings: rows, Truncated: s.trunc,
-		Notes: slices.Clone(s.notes),
+		Shards: len(st.Ranges), Counts: counts, Published: st.Published, Findings: rows, Truncated: c.trunc,
+		Notes: slices.Clone(c.notes),
 	}
 }
 

@@ -187,6 +187,20 @@ func (j *Job) loadAccess(ctx context.Context, workers int) (*access, error) {
 	slices.Sort(groups)
 	groups = slices.Compact(groups)
 	a.groups = len(groups)
+	if a.group, err = j.groupMembers(ctx, groups, workers); err != nil {
+		return nil, err
+	}
+	slices.Sort(a.direct)
+	a.direct = slices.Compact(a.direct)
+	slices.Sort(a.group)
+	a.group = slices.Compact(a.group)
+	return a, nil
+}
+
+// groupMembers pages the direct user members of groups, up to workers
+// groups at a time, and returns their hashes (unsorted).
+func (j *Job) groupMembers(ctx context.Context, groups []string, workers int) ([]uint64, error) {
+	var members []uint64
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var first error
@@ -220,7 +234,7 @@ func (j *Job) loadAccess(ctx context.Context, workers int) (*access, error) {
 				link = info.Next
 			}
 			mu.Lock()
-			a.group = append(a.group, mine...)
+			members = append(members, mine...)
 			mu.Unlock()
 		}()
 	}
@@ -231,9 +245,5 @@ func (j *Job) loadAccess(ctx context.Context, workers int) (*access, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	slices.Sort(a.direct)
-	a.direct = slices.Compact(a.direct)
-	slices.Sort(a.group)
-	a.group = slices.Compact(a.group)
-	return a, nil
+	return members, nil
 }

@@ -2,7 +2,6 @@ package blob
 
 import (
 	"context"
-	"regexp"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -22,8 +21,6 @@ func (s *Store) Reports() *Reports { return &Reports{s: s} }
 
 var _ domain.ReportStore = (*Reports)(nil)
 
-var reportName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$`)
-
 // ReportPrefix is where audit reports are stored in the container.
 const ReportPrefix = "reports/audit/"
 
@@ -31,7 +28,7 @@ const ReportPrefix = "reports/audit/"
 // where, as "container/blob name". A file that already exists is left as it is (a retried
 // invocation writes the same report).
 func (r *Reports) PutReport(ctx context.Context, name string, files []domain.ReportFile) ([]string, error) {
-	if !reportName.MatchString(name) {
+	if !domain.ValidReportName(name) {
 		return nil, domain.Errorf(domain.EINVALID, "blob: invalid report name %q", name)
 	}
 	if err := r.s.EnsureContainer(ctx); err != nil {
@@ -39,7 +36,7 @@ func (r *Reports) PutReport(ctx context.Context, name string, files []domain.Rep
 	}
 	out := make([]string, 0, len(files))
 	for _, f := range files {
-		if !reportName.MatchString(f.Name) {
+		if !domain.ValidReportName(f.Name) {
 			return out, domain.Errorf(domain.EINVALID, "blob: invalid report file name %q", f.Name)
 		}
 		path := ReportPrefix + name + "/" + f.Name

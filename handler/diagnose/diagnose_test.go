@@ -17,23 +17,6 @@ import (
 
 var now = time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
 
-// sink records published events.
-type sink struct {
-	mu     sync.Mutex
-	events []domain.Event
-	err    error
-}
-
-func (s *sink) Publish(_ context.Context, es []domain.Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err != nil {
-		return s.err
-	}
-	s.events = append(s.events, es...)
-	return nil
-}
-
 // tenant: ann (UPN ≠ mail, direct), bob (fine, via group), cy (nested group
 // only), dee (guest), eve (disabled, no mail).
 func tenant(src domain.ClaimSource) *inmem.Directory {
@@ -87,7 +70,7 @@ func TestDiagnose(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &sink{}
+			s := inmem.NewEventSink()
 			d, err := job(tenant(tt.src), s).Diagnose(context.Background(), diagnose.Request{User: tt.user, Ticket: "ZD-123", Source: "zendesk"})
 			if err != nil {
 				t.Fatal(err)
@@ -104,10 +87,10 @@ func TestDiagnose(t *testing.T) {
 					t.Errorf("text lacks %q:\n%s", w, d.Text)
 				}
 			}
-			if len(s.events) != len(tt.kinds) || len(d.Enqueued) != len(tt.kinds) {
-				t.Fatalf("enqueued %d events (%v), want %v", len(s.events), d.Enqueued, tt.kinds)
+			if len(s.Events()) != len(tt.kinds) || len(d.Enqueued) != len(tt.kinds) {
+				t.Fatalf("enqueued %d events (%v), want %v", len(s.Events()), d.Enqueued, tt.kinds)
 			}
-			for i, e := range s.events {
+			for i, e := range s.Events() {
 				var data domain.EventData
 				if err := json.Unmarshal(e.Data, &data); err != nil {
 					t.Fatal(err)
@@ -128,17 +111,17 @@ func TestDiagnose(t *testing.T) {
 }
 
 func TestDryRunEnqueuesNothing(t *testing.T) {
-	s := &sink{}
+	s := inmem.NewEventSink()
 	d, err := job(tenant(domain.ClaimFromMail), s).Diagnose(context.Background(), diagnose.Request{User: "ann@contoso.com", Ticket: "T-1", DryRun: true})
-	if err != nil || d.Verdict != diagnose.VerdictBlocked || len(s.events) != 0 || len(d.Enqueued) != 0 {
-		t.Fatalf("dry run: %v %v, %d events", d, err, len(s.events))
+	if err != nil || d.Verdict != diagnose.VerdictBlocked || len(s.Events()) != 0 || len(d.Enqueued) != 0 {
+		t.Fatalf("dry run: %v %v, %d events", d, err, len(s.Events()))
 	}
 }
 
 // The same ticket asked twice yields the same event ids, so Service Bus
 // duplicate detection drops the repeat; another ticket yields new ones.
 func TestEventIdentity(t *testing.T) {
-	s := &sink{}
+	s := inmem.NewEventSink()
 	j := job(tenant(domain.ClaimFromMail), s)
 	ask := func(ticket string) []string {
 		d, err := j.Diagnose(context.Background(), diagnose.Request{User: "ann@contoso.com", Ticket: ticket})
@@ -156,7 +139,7 @@ func TestEventIdentity(t *testing.T) {
 func TestAppChecks(t *testing.T) {
 	drift := domain.Finding{Kind: domain.FindingAppDrift, Severity: domain.SeverityError, Key: "app-1", State: "claim=mail",
 		Summary: "The emailaddress claim comes from user.mail, not user.userprincipalname.", Remedy: "Run handler provision."}
-	s := &sink{}
+	s := inmem.NewEventSink()
 	j := job(tenant(domain.ClaimFromUPN), s)
 	j.Checks = map[string]domain.AppCheck{
 		"appDrift":    func(context.Context) ([]domain.Finding, error) { return []domain.Finding{drift}, nil },
@@ -174,8 +157,8 @@ func TestAppChecks(t *testing.T) {
 		d.Facts.AppChecks[1] != want[1] {
 		t.Fatalf("app checks = %+v, want %+v", d.Facts.AppChecks, want)
 	}
-	if len(s.events) != 1 || s.events[0].Subject != "ticket/T-9/user/bob@contoso.com" || s.events[0].Type != domain.EventType(domain.FindingAppDrift) {
-		t.Fatalf("events = %+v", s.events)
+	if len(s.Events()) != 1 || s.Events()[0].Subject != "ticket/T-9/user/bob@contoso.com" || s.Events()[0].Type != domain.EventType(domain.FindingAppDrift) {
+		t.Fatalf("events = %+v", s.Events())
 	}
 }
 
@@ -254,7 +237,8 @@ func TestErrors(t *testing.T) {
 	if _, err := job(failingDir{tenant(domain.ClaimFromUPN), errors.New("connection reset")}, nil).Diagnose(context.Background(), diagnose.Request{User: "ann@contoso.com"}); !domain.IsCode(err, domain.EUPSTREAM) {
 		t.Errorf("directory failure: got %v, want EUPSTREAM", err)
 	}
-	s := &sink{err: errors.New("amqp: link detached")}
+	s := inmem.NewEventSink()
+	s.FailNext(errors.New("amqp: link detached"))
 	if _, err := job(tenant(domain.ClaimFromMail), s).Diagnose(context.Background(), diagnose.Request{User: "ann@contoso.com", Ticket: "T-1"}); !domain.IsCode(err, domain.EUNAVAILABLE) {
 		t.Errorf("sink failure: got %v, want EUNAVAILABLE", err)
 	}

@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"errors"
+	"regexp"
 )
 
 // UserRange is one shard of a full user scan: the users whose lower-cased
@@ -98,12 +99,22 @@ type ReportFile struct {
 	Data        []byte
 }
 
+// reportName is what a report or report file name may be: one path
+// segment of letters, digits, '.', '_' and '-', not starting with a dot.
+var reportName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$`)
+
+// ValidReportName reports whether name may name a report or one of its
+// files in a ReportStore (stores answer EINVALID otherwise).
+func ValidReportName(name string) bool { return reportName.MatchString(name) }
+
 // ReportStore keeps audit reports for people to read. Only the audit job
 // writes; each run (and each invocation of a resumed run) writes its own
 // files and never overwrites another run's.
 type ReportStore interface {
 	// PutReport stores files under the report name (e.g.
 	// "20260101T020000Z-full-1") and returns where they went, for the log.
-	// Adapters return EUNAVAILABLE when storage is unreachable.
+	// A file already stored is kept as it is. Names must pass
+	// ValidReportName (EINVALID). Adapters return EUNAVAILABLE when storage
+	// is unreachable.
 	PutReport(ctx context.Context, name string, files []ReportFile) ([]string, error)
 }

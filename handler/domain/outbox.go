@@ -19,3 +19,12 @@ type EventOutbox interface {
 	// entry that is already gone succeeds.
 	Remove(ctx context.Context, key string) error
 }
+
+// OutboxDrainer delivers what an EventSink set aside in its outbox. Drain
+// returns how many events it delivered; entries another instance delivered
+// meanwhile are skipped. An error means some entries stay for a later
+// Drain; nothing is lost. Jobs that run on a schedule (the audit) drain
+// before they publish; Publish itself never drains on an empty call.
+type OutboxDrainer interface {
+	Drain(ctx context.Context) (int, error)
+}

@@ -8,7 +8,8 @@ import (
 // EventSink delivers remediation events. Publish returns only when every
 // event was accepted by the sink (or durably set aside to be delivered later);
 // an error means some events may not have been, and the caller may publish the
-// same events again: sinks deduplicate on Event.ID.
+// same events again: sinks deduplicate on Event.ID. Publishing no events does
+// nothing; what a sink set aside is delivered by its OutboxDrainer.
 type EventSink interface {
 	Publish(ctx context.Context, events []Event) error
 }
@@ -21,7 +22,9 @@ type Lock interface {
 }
 
 // Lease is a held lock. Renew extends it; Release gives it up. Both may be
-// called after the context of Acquire is done.
+// called after the context of Acquire is done. Jobs hold one with HoldLease
+// or KeepLease (lease.go), which renew it and stop the work when a renewal
+// fails.
 type Lease interface {
 	Renew(ctx context.Context) error
 	Release(ctx context.Context) error

@@ -18,10 +18,6 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/handler/inmem"
 )
 
-type nopSink struct{ n int }
-
-func (s *nopSink) Publish(_ context.Context, evs []domain.Event) error { s.n += len(evs); return nil }
-
 func TestMetadataFunctions(t *testing.T) {
 	const tenant, appID = "72f988bf-86f1-41af-91ab-2d7cd011db47", "0c2b7a8e-1f3d-4c5b-9a6e-7d8f9a0b1c2d"
 	now := time.Date(2026, 6, 1, 2, 0, 0, 0, time.UTC)
@@ -31,7 +27,7 @@ func TestMetadataFunctions(t *testing.T) {
 	defer srv.Close()
 	job := &archive.Job{
 		Apps: archive.StaticApp{Tenant: tenant, AppID: appID}, Fetcher: &fedmeta.Fetcher{Authority: srv.URL},
-		Store: inmem.NewSnapshots(), Events: &nopSink{}, Now: func() time.Time { return now },
+		Store: inmem.NewSnapshots(), Events: inmem.NewEventSink(), Now: func() time.Time { return now },
 	}
 	get := functions.Metadata(job)
 	call := func(q map[string]string) (*funchost.Response, error) {

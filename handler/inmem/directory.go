@@ -9,14 +9,16 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 )
 
-// Directory is an in-memory domain.UserDirectory: users, direct user
-// assignments, groups with their direct members (groups may contain groups,
-// which grant nothing, as in Entra ID), group assignments and the claim
-// configuration. Latency, when set, is added to every call, to stand in for
-// Graph in benchmarks.
+// Directory is an in-memory domain.UserDirectory and domain.BulkDirectory
+// (bulk.go): users, direct user assignments, groups with their direct
+// members (groups may contain groups, which grant nothing, as in Entra ID),
+// group assignments and the claim configuration. Latency, when set, is
+// added to every call, to stand in for Graph in benchmarks.
 type Directory struct {
 	// Latency is slept (or until ctx is done) at the start of every call.
 	Latency time.Duration
+	// PageSize is the most items a bulk page holds (default 999).
+	PageSize int
 
 	mu             sync.RWMutex
 	users          map[string]domain.User // by id
@@ -25,6 +27,11 @@ type Directory struct {
 	groups         map[string]*group
 	assignedGroups []string // in assignment order
 	claim          domain.ClaimConfig
+	// for delta rounds: the change sequence, when each user last changed,
+	// and the generation of delta links (ExpireDeltaLinks bumps it)
+	seq       uint64
+	changedAt map[string]uint64
+	deltaGen  int
 }
 
 type group struct {
@@ -37,7 +44,7 @@ type group struct {
 func NewDirectory() *Directory {
 	return &Directory{
 		users: map[string]domain.User{}, byKey: map[string]string{}, assignedUsers: map[string]bool{},
-		groups: map[string]*group{}, claim: domain.ClaimConfig{Source: domain.ClaimFromMail, Origin: domain.ClaimOriginDefault},
+		groups: map[string]*group{}, changedAt: map[string]uint64{}, claim: domain.ClaimConfig{Source: domain.ClaimFromMail, Origin: domain.ClaimOriginDefault},
 	}
 }
 
@@ -50,6 +57,8 @@ func (d *Directory) PutUser(u domain.User) {
 		delete(d.byKey, dirKey(old.Mail))
 	}
 	d.users[u.ID] = u
+	d.seq++
+	d.changedAt[u.ID] = d.seq
 	if k := dirKey(u.Mail); k != "" {
 		d.byKey[k] = u.ID
 	}

@@ -10,7 +10,12 @@ import (
 // EventSink is an in-memory domain.EventSink that behaves like a Service Bus
 // queue with duplicate detection: an event whose id was already delivered is
 // accepted and dropped. Tests read what was delivered with Events or Take.
+// With an outbox (SetOutbox) it delivers the outbox's entries, oldest first,
+// on Drain and before the events of every Publish, as the Service Bus
+// publisher does.
 type EventSink struct {
+	outbox domain.EventOutbox
+
 	mu         sync.Mutex
 	seen       map[string]bool
 	events     []domain.Event
@@ -19,14 +24,21 @@ type EventSink struct {
 	fail       error
 }
 
-var _ domain.EventSink = (*EventSink)(nil)
+var (
+	_ domain.EventSink     = (*EventSink)(nil)
+	_ domain.OutboxDrainer = (*EventSink)(nil)
+)
 
 // NewEventSink returns an empty sink.
 func NewEventSink() *EventSink { return &EventSink{seen: map[string]bool{}} }
 
-// Publish records the events not seen before, in order. An empty id is
-// EINVALID (Service Bus needs a MessageID for duplicate detection); a
-// failure set with FailNext is returned once, recording nothing.
+// SetOutbox gives the sink an outbox to drain. Call it before use.
+func (s *EventSink) SetOutbox(o domain.EventOutbox) { s.outbox = o }
+
+// Publish records the events not seen before, in order, after what waits in
+// the outbox; with no events it does nothing. An empty id is EINVALID
+// (Service Bus needs a MessageID for duplicate detection); a failure set
+// with FailNext is returned once, recording nothing.
 func (s *EventSink) Publish(ctx context.Context, events []domain.Event) error {
 	if err := ctx.Err(); err != nil {
 		return domain.Wrap(domain.EUNAVAILABLE, err, "inmem: publish cancelled")
@@ -36,12 +48,24 @@ func (s *EventSink) Publish(ctx context.Context, events []domain.Event) error {
 			return domain.Errorf(domain.EINVALID, "inmem: event of type %s has no id", e.Type)
 		}
 	}
+	if len(events) == 0 {
+		return nil
+	}
+	if _, err := s.Drain(ctx); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.fail; err != nil {
 		s.fail = nil
 		return err
 	}
+	s.deliver(events)
+	return nil
+}
+
+// deliver records events not seen before; the caller holds s.mu.
+func (s *EventSink) deliver(events []domain.Event) {
 	for _, e := range events {
 		if s.seen[e.ID] {
 			s.duplicates++
@@ -50,7 +74,36 @@ func (s *EventSink) Publish(ctx context.Context, events []domain.Event) error {
 		s.seen[e.ID] = true
 		s.events = append(s.events, e)
 	}
-	return nil
+}
+
+// Drain delivers the outbox's entries, oldest first, removing each after
+// delivery, and returns how many events they held.
+func (s *EventSink) Drain(ctx context.Context) (int, error) {
+	if s.outbox == nil {
+		return 0, nil
+	}
+	keys, err := s.outbox.Pending(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, k := range keys {
+		events, err := s.outbox.Load(ctx, k)
+		if domain.IsCode(err, domain.ENOTFOUND) {
+			continue // delivered by another drain
+		}
+		if err != nil {
+			return n, err
+		}
+		s.mu.Lock()
+		s.deliver(events)
+		s.mu.Unlock()
+		if err := s.outbox.Remove(ctx, k); err != nil {
+			return n, err
+		}
+		n += len(events)
+	}
+	return n, nil
 }
 
 // FailNext makes the next Publish return err and deliver nothing.

@@ -11,8 +11,9 @@ import (
 
 func TestEventSinkConformance(t *testing.T) {
 	porttest.EventSink(t, func(*testing.T) porttest.EventSinkHarness {
-		s := inmem.NewEventSink()
-		return porttest.EventSinkHarness{Sink: s, Delivered: func(*testing.T) []domain.Event { return s.Take() }}
+		s, o := inmem.NewEventSink(), inmem.NewOutbox()
+		s.SetOutbox(o)
+		return porttest.EventSinkHarness{Sink: s, Outbox: o, Delivered: func(*testing.T) []domain.Event { return s.Take() }}
 	})
 }
 

@@ -64,3 +64,11 @@ func (ls *lockLease) Release(ctx context.Context) error {
 	delete(ls.l.held, ls.name)
 	return nil
 }
+
+// Break drops the lease on name as if it had expired and another holder had
+// taken it: the holder's next Renew fails with ECONFLICT.
+func (l *Lock) Break(name string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.held, name)
+}

@@ -71,7 +71,10 @@ type Publisher struct {
 	lastCheck   time.Time
 }
 
-var _ domain.EventSink = (*Publisher)(nil)
+var (
+	_ domain.EventSink     = (*Publisher)(nil)
+	_ domain.OutboxDrainer = (*Publisher)(nil)
+)
 
 // New builds a Publisher. It does no I/O: the first Publish connects.
 func New(o Options) (*Publisher, error) {
@@ -125,13 +128,16 @@ func (p *Publisher) Close(ctx context.Context) error {
 
 // Publish delivers events: first what waits in the outbox, then these. It
 // returns nil when every event was accepted by Service Bus or set aside in
-// the outbox. Permanent errors (unknown queue, refused credentials) are
+// the outbox; with no events it does nothing (Drain delivers the outbox). Permanent errors (unknown queue, refused credentials) are
 // returned as EUPSTREAM naming the setting to fix; an event too large for a
 // Service Bus message is returned as ETOOLARGE naming the event, after the
 // other events were delivered.
 func (p *Publisher) Publish(ctx context.Context, events []domain.Event) error {
 	events = uniqueByID(events)
-	if err := p.drain(ctx); err != nil {
+	if len(events) == 0 {
+		return nil
+	}
+	if _, err := p.drain(ctx); err != nil {
 		if !unreachable(ctx, err) {
 			return err
 		}
@@ -171,22 +177,30 @@ func (p *Publisher) setAside(ctx context.Context, events []domain.Event, cause e
 	return nil
 }
 
-// drain delivers the outbox's entries, oldest first. It looks only when this
-// instance wrote entries or when OutboxCheckInterval has passed. An outbox
-// that cannot be read is logged and skipped: new events still go out.
-func (p *Publisher) drain(ctx context.Context) error {
+// Drain delivers what waits in the outbox, oldest first, and returns how
+// many events it delivered. It looks only when this instance wrote entries
+// or when OutboxCheckInterval has passed (a new Publisher looks at once).
+// An outbox that cannot be read is logged and left for a later Drain; an
+// error means Service Bus did not take an entry, which stays.
+func (p *Publisher) Drain(ctx context.Context) (int, error) {
+	return p.drain(ctx)
+}
+
+// drain is Drain; Publish calls it before sending, so that new events go
+// out after the old ones.
+func (p *Publisher) drain(ctx context.Context) (int, error) {
 	if p.o.Outbox == nil {
-		return nil
+		return 0, nil
 	}
 	p.drainMu.Lock()
 	defer p.drainMu.Unlock()
 	if !p.outboxDirty && time.Since(p.lastCheck) < p.o.OutboxCheckInterval {
-		return nil
+		return 0, nil
 	}
 	keys, err := p.o.Outbox.Pending(ctx)
 	if err != nil {
 		p.log.WarnContext(ctx, "event outbox not readable: undelivered events stay there for a later run", "error", err.Error())
-		return nil
+		return 0, nil
 	}
 	delivered := 0
 	for _, key := range keys {
@@ -196,11 +210,11 @@ func (p *Publisher) drain(ctx context.Context) error {
 		}
 		if err != nil {
 			p.log.WarnContext(ctx, "event outbox entry not readable: left for a later run", "entry", key, "error", err.Error())
-			return nil
+			return delivered, nil
 		}
 		res := p.send(ctx, events)
 		if res.err != nil {
-			return res.err
+			return delivered, res.err
 		}
 		if res.tooLarge != nil {
 			p.log.ErrorContext(ctx, "outbox entry held an event Service Bus cannot take: dropped", "entry", key, "error", res.tooLarge.Error())
@@ -217,7 +231,7 @@ func (p *Publisher) drain(ctx context.Context) error {
 	}
 	p.outboxDirty = false
 	p.lastCheck = time.Now()
-	return nil
+	return delivered, nil
 }
 
 // uniqueByID drops repeated ids (Service Bus would drop them anyway).

@@ -15,9 +15,9 @@ import (
 // page, the checkpointer saves the checkpoint and the progress reporter
 // reports. It prepares the evaluator the reader checks users with.
 type invocation struct {
-	j     *Job
-	log   *slog.Logger
-	dry   bool
+	j   *Job
+	log *slog.Logger
+	dry bool
 	// scope is the request's scope when it names one, else the job's.
 	scope domain.AuditScope
 	start time.Time

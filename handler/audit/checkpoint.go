@@ -141,7 +141,7 @@ func (c *checkpointer) saveNow(ctx context.Context) error {
 	etag, err := c.j.Checkpoints.Save(ctx, c.j.key(runKey), data, c.runETag)
 	if err != nil {
 		if domain.IsCode(err, domain.ECONFLICT) {
-			return domain.Wrap(domain.ECONFLICT, err, "audit: the run checkpoint was changed by another invocation; this one stops (the other continues)")
+			return domain.Wrap(domain.ECONFLICT, fmt.Errorf("%w: %w", domain.ErrBusy, err), "audit: the run checkpoint was changed by another invocation; this one stops (the other continues)")
 		}
 		return fmt.Errorf("audit: save the run checkpoint: %w", err)
 	}

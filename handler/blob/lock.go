@@ -3,6 +3,7 @@ package blob
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
@@ -54,7 +55,7 @@ func (l *Lock) Acquire(ctx context.Context, name string, ttl time.Duration) (dom
 	}
 	if err != nil {
 		if bloberror.HasCode(err, bloberror.LeaseAlreadyPresent) {
-			return nil, domain.Wrap(domain.ECONFLICT, err, "another run holds the %q lock; try again when it has finished", name)
+			return nil, domain.Wrap(domain.ECONFLICT, fmt.Errorf("%w: %w", domain.ErrBusy, err), "another run holds the %q lock; try again when it has finished", name)
 		}
 		return nil, translate(err, "acquire lock %q", name)
 	}

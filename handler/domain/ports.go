@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -15,11 +16,19 @@ type EventSink interface {
 }
 
 // Lock is a named, expiring mutual-exclusion lock shared by all instances of
-// the app (a blob lease in Azure). Acquire returns ECONFLICT when another
-// holder has it.
+// the app (a blob lease in Azure). Acquire returns an ECONFLICT error
+// wrapping ErrBusy when another holder has it.
 type Lock interface {
 	Acquire(ctx context.Context, name string, ttl time.Duration) (Lease, error)
 }
+
+// ErrBusy is in the chain of an error that means "another run is doing this
+// work right now" (the lock is held, or another invocation moved the run's
+// checkpoint on): nothing is wrong, the caller need not retry. Other
+// ECONFLICT errors (several apps match, a write precondition failed) are
+// real failures, so callers test for ErrBusy with errors.Is, never for the
+// ECONFLICT code alone.
+var ErrBusy = errors.New("another run is in progress")
 
 // Lease is a held lock. Renew extends it; Release gives it up. Both may be
 // called after the context of Acquire is done. Jobs hold one with HoldLease

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -37,7 +38,7 @@ func AuditTimer(a Auditor) funchost.Func {
 			log.Info("audit timer is past due; running now")
 		}
 		rep, err := a.Run(ctx, audit.Request{IfDue: true})
-		if domain.IsCode(err, domain.ECONFLICT) {
+		if errors.Is(err, domain.ErrBusy) {
 			log.Info("audit: another invocation is running; this firing does nothing", "reason", domain.ErrorMessage(err))
 			return nil, nil
 		}

@@ -96,13 +96,19 @@ func TestAuditRunAnswers(t *testing.T) {
 }
 
 func TestAuditTimer(t *testing.T) {
-	a := &fakeAuditor{err: domain.Errorf(domain.ECONFLICT, "another audit is running")}
+	a := &fakeAuditor{err: domain.Wrap(domain.ECONFLICT, domain.ErrBusy, "another audit is running")}
 	res, err := functions.AuditTimer(a)(context.Background(), &funchost.Invocation{Timer: &funchost.TimerInfo{}})
 	if err != nil || res != nil {
 		t.Errorf("timer with a run in progress: %v, %v; want a quiet success", res, err)
 	}
 	if len(a.got) != 1 || !a.got[0].IfDue {
 		t.Errorf("timer asked %+v, want IfDue", a.got)
+	}
+	// A conflict that is not another run (two apps match the finder, a write
+	// precondition failed) is a failure the host must record, not silence.
+	a = &fakeAuditor{err: domain.Errorf(domain.ECONFLICT, "2 applications match APP_DISPLAY_NAME")}
+	if _, err := functions.AuditTimer(a)(context.Background(), &funchost.Invocation{Timer: &funchost.TimerInfo{}}); !domain.IsCode(err, domain.ECONFLICT) {
+		t.Errorf("timer with an ambiguous app: %v, want the error so the host records a failure", err)
 	}
 	a = &fakeAuditor{err: domain.Errorf(domain.EUNAVAILABLE, "graph down")}
 	if _, err := functions.AuditTimer(a)(context.Background(), &funchost.Invocation{Timer: &funchost.TimerInfo{}}); !domain.IsCode(err, domain.EUNAVAILABLE) {

@@ -34,7 +34,7 @@ func (l *Lock) Acquire(ctx context.Context, name string, ttl time.Duration) (dom
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if cur, ok := l.held[name]; ok && !cur.release && l.now().Before(cur.until) {
-		return nil, domain.Errorf(domain.ECONFLICT, "another run holds the %q lock; try again when it has finished", name)
+		return nil, domain.Wrap(domain.ECONFLICT, domain.ErrBusy, "another run holds the %q lock; try again when it has finished", name)
 	}
 	if ttl < 15*time.Second {
 		ttl = 15 * time.Second

@@ -2,6 +2,7 @@ package porttest
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,8 +21,8 @@ func Lock(t *testing.T, newLock func(t *testing.T) domain.Lock) {
 		if err != nil {
 			t.Fatalf("first acquire: %v", err)
 		}
-		if _, err := l.Acquire(ctx, "provision", 20*time.Second); !domain.IsCode(err, domain.ECONFLICT) {
-			t.Fatalf("second acquire while held: got %v, want ECONFLICT", err)
+		if _, err := l.Acquire(ctx, "provision", 20*time.Second); !domain.IsCode(err, domain.ECONFLICT) || !errors.Is(err, domain.ErrBusy) {
+			t.Fatalf("second acquire while held: got %v, want ECONFLICT wrapping domain.ErrBusy", err)
 		}
 		if _, err := l.Acquire(ctx, "audit", 20*time.Second); err != nil {
 			t.Fatalf("another name must be free: %v", err)

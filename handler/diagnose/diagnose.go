@@ -186,24 +186,33 @@ func (j *Job) Diagnose(ctx context.Context, req Request) (*Diagnosis, error) {
 	d.Text = text(d)
 
 	if d.Verdict != VerdictOK && j.Events != nil && !req.DryRun {
-		var blocking []domain.Finding
-		for _, f := range d.Findings {
-			if rules.Blocking([]domain.Finding{f}) {
-				blocking = append(blocking, f)
-			}
-		}
-		events, err := domain.NewEvents(blocking)
-		if err != nil {
+		if err := j.enqueue(ctx, d); err != nil {
 			return nil, err
-		}
-		if err := j.Events.Publish(ctx, events); err != nil {
-			return nil, domain.Wrap(domain.EUNAVAILABLE, err, "the diagnosis is done but its remediation event could not be queued: retry the request (events are deduplicated)")
-		}
-		for _, e := range events {
-			d.Enqueued = append(d.Enqueued, e.ID)
 		}
 	}
 	return d, nil
+}
+
+// enqueue publishes one remediation event per blocking finding of d and
+// records their ids in d.Enqueued.
+func (j *Job) enqueue(ctx context.Context, d *Diagnosis) error {
+	var blocking []domain.Finding
+	for _, f := range d.Findings {
+		if rules.Blocking([]domain.Finding{f}) {
+			blocking = append(blocking, f)
+		}
+	}
+	events, err := domain.NewEvents(blocking)
+	if err != nil {
+		return err
+	}
+	if err := j.Events.Publish(ctx, events); err != nil {
+		return domain.Wrap(domain.EUNAVAILABLE, err, "the diagnosis is done but its remediation event could not be queued: retry the request (events are deduplicated)")
+	}
+	for _, e := range events {
+		d.Enqueued = append(d.Enqueued, e.ID)
+	}
+	return nil
 }
 
 func verdict(notFound bool, fs []domain.Finding) Verdict {

@@ -27,7 +27,7 @@ func applicationRoutes() []route {
 	const api = "learn.microsoft.com/graph/api/"
 	return []route{
 		{method: "POST", pattern: "/v1.0/applicationTemplates/{id}/instantiate", handle: instantiateTemplate, doc: api + "applicationtemplate-instantiate"},
-		{method: "GET", pattern: "/v1.0/applications", handle: listObjects("applications"), doc: api + "application-list"},
+		{method: "GET", pattern: "/v1.0/applications", handle: listObjects("applications"), ru: 2, doc: api + "application-list"},
 		{method: "GET", pattern: "/v1.0/applications/{id}", handle: getObject("applications"), doc: api + "application-get"},
 		{method: "PATCH", pattern: "/v1.0/applications/{id}", handle: patchObject("applications"), doc: api + "application-update"},
 		{method: "GET", pattern: "/v1.0/applications(appId='{appId}')", handle: getObject("applications"), doc: api + "application-get"},

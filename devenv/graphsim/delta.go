@@ -12,7 +12,7 @@ import (
 // deltaRoutes: the users delta query.
 func deltaRoutes() []route {
 	return []route{
-		{method: "GET", pattern: "/v1.0/users/delta", handle: usersDelta, ru: 2, selectDiscount: true, doc: "learn.microsoft.com/graph/api/user-delta"},
+		{method: "GET", pattern: "/v1.0/users/delta", handle: usersDelta, doc: "learn.microsoft.com/graph/api/user-delta"},
 	}
 }
 
@@ -32,6 +32,12 @@ type deltaState struct {
 	Key    string   `json:"k,omitempty"` // initial round: last key served
 	ID     string   `json:"d,omitempty"`
 	After  uint64   `json:"a,omitempty"` // change round: last seq served
+	IDs    []string `json:"n,omitempty"` // $filter=id eq … (rules.go, deltaFilterIDs)
+}
+
+// wants reports whether the round covers user id (all without a filter).
+func (d *deltaState) wants(id string) bool {
+	return len(d.IDs) == 0 || slices.Contains(d.IDs, strings.ToLower(id))
 }
 
 // deltaPageLimit is the page size: deltaPageSize, or less when the
@@ -66,16 +72,23 @@ func decodeDelta(s string) (deltaState, bool) {
 // users whose selected properties changed since, and deleted users as
 // {"id":…,"@removed":{"reason":"changed"}}. $deltatoken=latest returns
 // just a deltaLink for "now". $top is ignored (as users report Graph
-// does), $expand, $orderby and $filter are refused. A token issued before Tenant.ExpireDeltaTokens, older than 7
+// does), $expand and $orderby are refused, $filter takes only id eq terms
+// joined by or (rules.go, deltaFilterIDs). A token issued before Tenant.ExpireDeltaTokens, older than 7
 // days, or unreadable answers 410 Gone with a Location to start over.
 func usersDelta(c *call, _ params) *graphError {
 	q, e := parseQuery(c.r, deltaPageSize)
 	if e != nil {
 		return e
 	}
-	for _, k := range []string{"expand", "orderby", "filter"} {
+	for _, k := range []string{"expand", "orderby"} {
 		if q.get(k) != "" {
 			return unsupportedQuery("Unsupported query option '$%s' on a delta request.", k)
+		}
+	}
+	var ids []string
+	if f := q.get("filter"); f != "" {
+		if ids, e = deltaFilterIDs(f); e != nil {
+			return e
 		}
 	}
 	page := deltaPageLimit(c.r)
@@ -95,15 +108,15 @@ func usersDelta(c *call, _ params) *graphError {
 		}
 		st = d
 	case dtok == "latest":
-		return c.writeDelta(nil, deltaState{Sel: q.sel, Since: c.t.users.seq, Issued: now.UnixMilli()}, false)
+		return c.writeDelta(nil, deltaState{Sel: q.sel, Since: c.t.users.seq, Issued: now.UnixMilli(), IDs: ids}, false)
 	case dtok != "":
 		d, ok := decodeDelta(dtok)
 		if !ok || c.t.expired(d, now) {
 			return c.t.gone(c, d)
 		}
-		st = deltaState{Sel: d.Sel, Since: d.Since, Until: c.t.users.seq, Issued: d.Issued, After: d.Since}
+		st = deltaState{Sel: d.Sel, Since: d.Since, Until: c.t.users.seq, Issued: d.Issued, After: d.Since, IDs: d.IDs}
 	default:
-		st = deltaState{Sel: q.sel, Until: c.t.users.seq, Issued: now.UnixMilli(), Init: true}
+		st = deltaState{Sel: q.sel, Until: c.t.users.seq, Issued: now.UnixMilli(), Init: true, IDs: ids}
 	}
 	fields, e := userSelection(st.Sel)
 	if e != nil {
@@ -114,7 +127,7 @@ func usersDelta(c *call, _ params) *graphError {
 	if more {
 		return c.writeDelta(items, st, true)
 	}
-	final := deltaState{Sel: st.Sel, Since: st.Until, Issued: now.UnixMilli()}
+	final := deltaState{Sel: st.Sel, Since: st.Until, Issued: now.UnixMilli(), IDs: st.IDs}
 	return c.writeDelta(items, final, false)
 }
 
@@ -124,6 +137,10 @@ func usersDelta(c *call, _ params) *graphError {
 func (t *Tenant) deltaPage(st *deltaState, fields []*userField, page int) (items []byte, n int, more bool) {
 	if st.Init {
 		t.users.scan(cursor{key: st.Key, id: st.ID}, "", "", func(u *User, key string) bool {
+			if !st.wants(u.ID) {
+				st.Key, st.ID = key, u.ID
+				return true
+			}
 			if n == page {
 				more = true
 				return false
@@ -139,7 +156,7 @@ func (t *Tenant) deltaPage(st *deltaState, fields []*userField, page int) (items
 	} else {
 		var recs []*userRec
 		t.users.each(func(r *userRec) {
-			if r.seq > st.After && r.seq <= st.Until && t.reportable(r, st.Since, fields) {
+			if r.seq > st.After && r.seq <= st.Until && st.wants(r.u.ID) && t.reportable(r, st.Since, fields) {
 				recs = append(recs, r)
 			}
 		})

@@ -27,7 +27,7 @@
 //
 //	POST   /v1.0/applicationTemplates/{id}/instantiate (1 RU, write)
 //	       learn.microsoft.com/graph/api/applicationtemplate-instantiate
-//	GET    /v1.0/applications (1 RU)
+//	GET    /v1.0/applications (2 RU)
 //	       learn.microsoft.com/graph/api/application-list
 //	GET    /v1.0/applications/{id} (1 RU)
 //	       learn.microsoft.com/graph/api/application-get
@@ -75,13 +75,13 @@
 //	       learn.microsoft.com/graph/api/claimsmappingpolicy-delete
 //	GET    /v1.0/policies/defaultAppManagementPolicy (1 RU)
 //	       learn.microsoft.com/graph/api/tenantappmanagementpolicy-get
-//	GET    /v1.0/users (2 RU, one less with $select)
+//	GET    /v1.0/users (2 RU)
 //	       learn.microsoft.com/graph/api/user-list
 //	GET    /v1.0/users/{id} (1 RU)
 //	       learn.microsoft.com/graph/api/user-get
-//	GET    /v1.0/users/{id}/memberOf (1 RU)
+//	GET    /v1.0/users/{id}/memberOf (2 RU)
 //	       learn.microsoft.com/graph/api/user-list-memberof
-//	GET    /v1.0/users/delta (2 RU, one less with $select)
+//	GET    /v1.0/users/delta (1 RU)
 //	       learn.microsoft.com/graph/api/user-delta
 //	GET    /v1.0/groups/{id} (1 RU)
 //	       learn.microsoft.com/graph/api/group-get
@@ -91,6 +91,12 @@
 //	       learn.microsoft.com/azure/app-service/overview-managed-identity
 //	GET    /{tenant}/federationmetadata/2007-06/federationmetadata.xml
 //	       learn.microsoft.com/entra/identity-platform/federation-metadata
+//
+// Costs are the base costs of Microsoft's throttling table for identity and
+// access; every read is adjusted by the table's other factors ($select −1,
+// $expand +1, $top under 20 −1, never below 1). Those factors, the query
+// shapes Graph refuses and the identifier-URI exemptions are one row each
+// in rules.go, with the page each follows.
 //
 // Knobs on Tenant: SetPolicyMode, SetReplicationDelay, SetLatency,
 // SetBudget (resource units per window), InjectFaults (random 429/503/reset

@@ -58,7 +58,10 @@ func (t *Tenant) checkIdentifierURIs(app *object, next, body map[string]any) *gr
 			}
 		}
 		switch t.policyMode {
-		case PolicyStrict:
+		case PolicyStrict, PolicyCustom:
+			if t.policyMode == PolicyStrict && t.exempt(appID, next) {
+				continue
+			}
 			if !strings.EqualFold(u, "api://"+appID) && !strings.EqualFold(u, "api://"+t.id+"/"+appID) {
 				return &graphError{status: 400, code: "InvalidIdentifierUriAsPerAppPolicy", message: fmt.Sprintf(msgNonDefaultURI, u)}
 			}
@@ -66,31 +69,13 @@ func (t *Tenant) checkIdentifierURIs(app *object, next, body map[string]any) *gr
 			lu := strings.ToLower(u)
 			unique := strings.Contains(lu, strings.ToLower(appID)) || strings.Contains(lu, t.id) ||
 				(host != "" && t.verifiedHost(host))
-			if unique || t.exempt(app.str("appId"), next) {
+			if unique || t.exempt(appID, next) {
 				continue
 			}
 			return &graphError{status: 400, code: "InvalidUniqueTenantIdentifierAsPerAppPolicy", message: fmt.Sprintf(msgUniqueTenantID, u)}
 		}
 	}
 	return nil
-}
-
-// exempt: SAML-mode service principal or requestedAccessTokenVersion 2.
-func (t *Tenant) exempt(appID string, props map[string]any) bool {
-	if api, ok := props["api"].(map[string]any); ok {
-		switch v := api["requestedAccessTokenVersion"].(type) {
-		case int64:
-			if v == 2 {
-				return true
-			}
-		case float64:
-			if v == 2 {
-				return true
-			}
-		}
-	}
-	sp := t.spByAppID(appID)
-	return sp != nil && sp.str("preferredSingleSignOnMode") == "saml"
 }
 
 func (t *Tenant) verifiedHost(host string) bool {

@@ -145,8 +145,8 @@ func getAppManagementPolicy(c *call, _ params) *graphError {
 		"applicationRestrictions": map[string]any{
 			"passwordCredentials": []any{}, "keyCredentials": []any{},
 			"identifierUris": map[string]any{
-				"nonDefaultUriAddition": map[string]any{"state": state(mode == PolicyStrict), "restrictForAppsCreatedAfterDateTime": nil,
-					"excludeAppsReceivingV2Tokens": false, "excludeSaml": false},
+				"nonDefaultUriAddition": map[string]any{"state": state(mode == PolicyStrict || mode == PolicyCustom), "restrictForAppsCreatedAfterDateTime": nil,
+					"excludeAppsReceivingV2Tokens": mode != PolicyCustom, "excludeSaml": mode != PolicyCustom},
 				"uriAdditionWithoutUniqueTenantIdentifier": map[string]any{"state": state(mode == PolicyDefault), "restrictForAppsCreatedAfterDateTime": nil,
 					"excludeAppsReceivingV2Tokens": true, "excludeSaml": true},
 			},

@@ -28,10 +28,10 @@ type route struct {
 	// authentication, no charge. It is selected by path alone and answers
 	// other methods itself.
 	serve func(s *Server, w http.ResponseWriter, r *http.Request, p params)
-	// ru is the resource-unit cost charged for throttling (0 = 1; writes
-	// cost 1); selectDiscount lowers it by one with $select.
-	ru             int
-	selectDiscount bool
+	// ru is a read's base resource-unit cost from Microsoft's throttling
+	// table (0 = 1, a path the table does not list); writes cost 1 and
+	// costRules (rules.go) adjust reads for $select, $expand and $top.
+	ru int
 	// doc is the Microsoft Learn page the behaviour follows (host and
 	// path, e.g. learn.microsoft.com/graph/api/user-list).
 	doc string
@@ -53,15 +53,12 @@ func (rt *route) write() bool { return rt.handle != nil && rt.method != http.Met
 // name is the route's key in Stats.Requests, e.g. "GET /v1.0/users/{id}".
 func (rt *route) name() string { return rt.method + " " + rt.pattern }
 
+// cost is the request's resource-unit cost (rules.go, costRules).
 func (rt *route) cost(r *http.Request) int {
-	c := rt.ru
-	if c == 0 || rt.write() {
-		c = 1
+	if rt.write() {
+		return 1
 	}
-	if rt.selectDiscount && (r.URL.Query().Get("$select") != "" || r.URL.Query().Get("select") != "") {
-		c--
-	}
-	return c
+	return readCost(rt.ru, r)
 }
 
 func (rt *route) kind() string {

@@ -21,9 +21,6 @@ func docEndpoints() string {
 			if r.write() {
 				cost = " (1 RU, write"
 			}
-			if r.selectDiscount {
-				cost += ", one less with $select"
-			}
 			cost += ")"
 		}
 		fmt.Fprintf(&b, "//\t%-6s %s%s\n//\t       %s\n", r.method, r.pattern, cost, r.doc)

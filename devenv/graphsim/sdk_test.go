@@ -230,7 +230,10 @@ func TestSDKIdentifierURIPolicy(t *testing.T) {
 		{graphsim.PolicyOff, false, ""},
 		{graphsim.PolicyDefault, false, "InvalidUniqueTenantIdentifierAsPerAppPolicy"},
 		{graphsim.PolicyDefault, true, ""},
-		{graphsim.PolicyStrict, true, "InvalidIdentifierUriAsPerAppPolicy"},
+		{graphsim.PolicyStrict, false, "InvalidIdentifierUriAsPerAppPolicy"},
+		// SAML apps are exempt from nonDefaultUriAddition too (excludeSaml,
+		// learn.microsoft.com/entra/identity-platform/identifier-uri-restrictions).
+		{graphsim.PolicyStrict, true, ""},
 	} {
 		t.Run(string(tc.mode)+map[bool]string{true: "-saml", false: ""}[tc.saml], func(t *testing.T) {
 			srv := graphsim.Start(t, graphsim.Options{})

@@ -181,6 +181,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errf(400, "BadRequest", "Resource not found for the segment '%s'.", lastSegment(rest)))
 		return
 	}
+	if e := checkQueryRules(r, rt); e != nil {
+		writeError(w, r, e)
+		return
+	}
 	c := &call{s: s, t: s.t, w: w, r: r, base: base(r), version: version}
 	if e := rt.handle(c, params); e != nil {
 		if e.status >= 500 || e.status == 429 {

@@ -247,7 +247,7 @@ func checkSPPatch(sp *object, body map[string]any) *graphError {
 		switch strings.ToLower(k) {
 		case "preferredsinglesignonmode":
 			s, _ := v.(string)
-			if v != nil && !slices.Contains([]string{"password", "saml", "notSupported", "oidc"}, s) {
+			if v != nil && !slices.Contains(ssoModes(), s) {
 				return badRequest("Invalid value specified for property 'preferredSingleSignOnMode' of resource 'ServicePrincipal'.")
 			}
 		case "preferredtokensigningkeythumbprint":

@@ -23,8 +23,14 @@ const (
 	// (uriAdditionWithoutUniqueTenantIdentifier, Microsoft-enabled).
 	PolicyDefault PolicyMode = "default"
 	// PolicyStrict refuses every new URI that is not api://{appId} or
-	// api://{tenantId}/{appId} (nonDefaultUriAddition), SAML or not.
+	// api://{tenantId}/{appId} (nonDefaultUriAddition), with the same
+	// exemptions (rules.go, uriExemptions).
 	PolicyStrict PolicyMode = "strict"
+	// PolicyCustom is nonDefaultUriAddition as a tenant may configure it
+	// with excludeSaml and excludeAppsReceivingV2Tokens false
+	// (learn.microsoft.com/graph/api/resources/identifierurirestriction):
+	// it refuses even SAML apps.
+	PolicyCustom PolicyMode = "custom"
 )
 
 // Tenant is one simulated directory and the simulator's behaviour knobs.

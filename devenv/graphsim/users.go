@@ -10,9 +10,9 @@ import (
 func userRoutes() []route {
 	const api = "learn.microsoft.com/graph/api/"
 	return []route{
-		{method: "GET", pattern: "/v1.0/users", handle: listUsers, ru: 2, selectDiscount: true, doc: api + "user-list"},
+		{method: "GET", pattern: "/v1.0/users", handle: listUsers, ru: 2, doc: api + "user-list"},
 		{method: "GET", pattern: "/v1.0/users/{id}", handle: getUser, doc: api + "user-get"},
-		{method: "GET", pattern: "/v1.0/users/{id}/memberOf", handle: listMemberOf, doc: api + "user-list-memberof"},
+		{method: "GET", pattern: "/v1.0/users/{id}/memberOf", handle: listMemberOf, ru: 2, doc: api + "user-list-memberof"},
 	}
 }
 
@@ -111,8 +111,8 @@ func listUsers(c *call, _ params) *graphError {
 }
 
 // refuseUserQuery answers the query options /users does not take as Graph
-// does: $search (not implemented), $orderby other than userPrincipalName,
-// $skip.
+// does: $search (not implemented), $orderby on a property the sorting table
+// does not list (rules.go, checkUserOrderBy), $skip.
 func refuseUserQuery(c *call, q *query) *graphError {
 	if q.get("search") != "" {
 		if !strings.EqualFold(c.r.Header.Get("ConsistencyLevel"), "eventual") {
@@ -120,8 +120,8 @@ func refuseUserQuery(c *call, q *query) *graphError {
 		}
 		return unsupportedQuery("The simulator does not implement $search.")
 	}
-	if ob := q.get("orderby"); ob != "" && !strings.EqualFold(strings.TrimSuffix(ob, " asc"), "userPrincipalName") {
-		return unsupportedQuery("Sorting not supported for current query.")
+	if e := checkUserOrderBy(c.r); e != nil {
+		return e
 	}
 	if q.get("skip") != "" {
 		return badRequest("'$skip' is not supported by the service.")

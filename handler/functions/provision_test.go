@@ -73,7 +73,7 @@ func TestProvisionFunction(t *testing.T) {
 
 func TestProvisionFunctionPolicyRefusal(t *testing.T) {
 	dir := inmem.NewAppDirectory()
-	dir.URIPolicy(inmem.URIPolicyStrict)
+	dir.URIPolicy(inmem.URIPolicyCustom)
 	fn := functions.Provision(&provision.Job{Directory: dir, Lock: inmem.NewLock(), Tenant: "t"})
 	status, out := provisionCall(t, fn, "application/json", `{}`)
 	e, _ := out["error"].(map[string]any)

@@ -184,13 +184,13 @@ func TestReplicationDelayOverSimulator(t *testing.T) {
 
 func TestIdentifierURIPolicyModesOverSimulator(t *testing.T) {
 	ctx := context.Background()
-	for _, mode := range []string{"off", "default", "strict"} {
+	for _, mode := range []string{"off", "default", "strict", "custom"} {
 		t.Run(mode, func(t *testing.T) {
 			s := newSim(t)
 			s.setPolicy(mode)
 			job := newSimJob(t, s)
 			_, err := job.Apply(ctx, provision.Request{})
-			if mode != "strict" {
+			if mode != "custom" {
 				if err != nil {
 					t.Fatalf("%s policy: %v", mode, err)
 				}
@@ -199,7 +199,7 @@ func TestIdentifierURIPolicyModesOverSimulator(t *testing.T) {
 			}
 			var refused *domain.IdentifierURIRefusedError
 			if !domain.IsCode(err, domain.EUNPROCESSABLE) || !errors.As(err, &refused) {
-				t.Fatalf("strict policy: got %v, want EUNPROCESSABLE", err)
+				t.Fatalf("custom policy: got %v, want EUNPROCESSABLE", err)
 			}
 			msg := domain.ErrorMessage(err)
 			for _, want := range []string{"requestedAccessTokenVersion", "appManagementPolicy", "Already done: create-app, sso-mode.", "Not done yet: identifier-uri"} {

@@ -20,8 +20,12 @@ const (
 	// URIPolicyDefault refuses a URI without a verified domain unless the
 	// service principal is in SAML mode.
 	URIPolicyDefault = "default"
-	// URIPolicyStrict refuses every such URI.
+	// URIPolicyStrict refuses every URI but api://{appId} unless the service
+	// principal is in SAML mode.
 	URIPolicyStrict = "strict"
+	// URIPolicyCustom refuses every such URI, SAML app or not (a tenant's
+	// own policy with excludeSaml false).
+	URIPolicyCustom = "custom"
 )
 
 // AppDirectory is an in-memory domain.AppDirectory: enterprise apps
@@ -279,7 +283,9 @@ func (d *AppDirectory) PatchApplication(ctx context.Context, objectID string, p 
 			if contains(a.IdentifierURIs, u) || strings.Contains(u, a.AppID) {
 				continue
 			}
-			if d.uriPolicy == URIPolicyStrict || (d.uriPolicy == URIPolicyDefault && a.SSOMode != domain.SSOModeSAML) {
+			// SAML apps are exempt unless the policy says otherwise
+			// (learn.microsoft.com/entra/identity-platform/identifier-uri-restrictions).
+			if d.uriPolicy == URIPolicyCustom || ((d.uriPolicy == URIPolicyStrict || d.uriPolicy == URIPolicyDefault) && a.SSOMode != domain.SSOModeSAML) {
 				msg := fmt.Sprintf("Failed to add identifier URI %s. All newly added URIs must contain a tenant verified domain, tenant ID, or app ID, as per the default tenant policy of your organization. See https://aka.ms/identifier-uri-addition-error for more information on this error.", u)
 				return &domain.Error{Code: domain.EUNPROCESSABLE, Message: "the tenant's identifier-URI policy refused " + u,
 					Err: &domain.IdentifierURIRefusedError{URI: u, GraphCode: "InvalidUniqueTenantIdentifierAsPerAppPolicy", GraphMessage: msg}}

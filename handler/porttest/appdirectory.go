@@ -16,9 +16,11 @@ type AppDirectoryHarness struct {
 	Dir domain.AppDirectory
 	// Principal is the object id of a user in the tenant that can be assigned.
 	Principal string
-	// URIPolicy sets the tenant's identifier-URI policy ("off", "default":
-	// refuse unless the service principal is in SAML mode, "strict": always
-	// refuse); nil skips the policy checks.
+	// URIPolicy sets the tenant's identifier-URI policy ("off"; "default"
+	// and "strict": refuse unless the app is exempt, as SAML apps are;
+	// "custom": a tenant's own policy that exempts nothing, so it refuses
+	// SAML apps too); nil skips the policy checks. Exemptions:
+	// learn.microsoft.com/entra/identity-platform/identifier-uri-restrictions.
 	URIPolicy func(mode string)
 }
 
@@ -179,9 +181,13 @@ func AppDirectory(t *testing.T, newHarness func(t *testing.T) AppDirectoryHarnes
 		if err := h.Dir.PatchServicePrincipal(ctx, app.ServicePrincipalID, domain.ServicePrincipalPatch{SSOMode: &saml}); err != nil {
 			t.Fatal(err)
 		}
-		h.URIPolicy("strict")
+		h.URIPolicy("custom")
 		if err := h.Dir.PatchApplication(ctx, app.ObjectID, uris); !refused(err) {
-			t.Fatalf("strict policy: got %v, want EUNPROCESSABLE with IdentifierURIRefusedError", err)
+			t.Fatalf("custom policy without exemptions: got %v, want EUNPROCESSABLE with IdentifierURIRefusedError", err)
+		}
+		h.URIPolicy("strict")
+		if err := h.Dir.PatchApplication(ctx, app.ObjectID, uris); err != nil {
+			t.Fatalf("strict (non-default URI) policy in SAML mode: %v (SAML apps are exempt)", err)
 		}
 		h.URIPolicy("default")
 		if err := h.Dir.PatchApplication(ctx, app.ObjectID, uris); err != nil {

@@ -174,7 +174,7 @@ func TestIdentifierURIPolicy(t *testing.T) {
 	for _, tc := range []struct {
 		mode    string
 		wantErr bool
-	}{{inmem.URIPolicyOff, false}, {inmem.URIPolicyDefault, false}, {inmem.URIPolicyStrict, true}} {
+	}{{inmem.URIPolicyOff, false}, {inmem.URIPolicyDefault, false}, {inmem.URIPolicyStrict, false}, {inmem.URIPolicyCustom, true}} {
 		t.Run(tc.mode, func(t *testing.T) {
 			job, dir := newJob(t)
 			dir.URIPolicy(tc.mode)

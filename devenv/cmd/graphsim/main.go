@@ -56,7 +56,7 @@ func run(args []string, stdout io.Writer, stdin io.Reader) error {
 		window     = fs.Duration("window", 10*time.Second, "throttling window")
 		httpAddr   = fs.String("http", "127.0.0.1:0", "plain-http listen address")
 		tlsAddr    = fs.String("https", "127.0.0.1:0", "https listen address (self-signed)")
-		policy     = fs.String("policy", "off", "identifier-URI policy: off, default or strict")
+		policy     = fs.String("policy", "off", "identifier-URI policy: off, default, strict or custom")
 		app        = fs.Bool("app", false, "seed a configured Aircall app")
 		mismatch   = fs.Float64("upn-mismatch", 0.05, "share of users whose mail differs from their UPN")
 		noMail     = fs.Float64("mail-missing", 0.02, "share of users without mail")
@@ -75,8 +75,8 @@ func run(args []string, stdout io.Writer, stdin io.Reader) error {
 		return err
 	}
 	mode := graphsim.PolicyMode(*policy)
-	if mode != graphsim.PolicyOff && mode != graphsim.PolicyDefault && mode != graphsim.PolicyStrict {
-		return fmt.Errorf("-policy must be off, default or strict, got %q", *policy)
+	if mode != graphsim.PolicyOff && mode != graphsim.PolicyDefault && mode != graphsim.PolicyStrict && mode != graphsim.PolicyCustom {
+		return fmt.Errorf("-policy must be off, default, strict or custom, got %q", *policy)
 	}
 	if *users < 0 {
 		return fmt.Errorf("-users must be >= 0")

@@ -35,14 +35,6 @@ func applicationRoutes() []route {
 	}
 }
 
-// knownTemplates are the template ids instantiate accepts (global, US Gov,
-// China non-gallery templates).
-var knownTemplates = map[string]bool{
-	domain.NonGalleryTemplateID:            true,
-	"4602d0b4-76bb-404b-bca9-2652e1a39c6d": true,
-	"5a532e38-1581-4918-9658-008dc27c1d68": true,
-}
-
 func appRoles() []any {
 	role := func(id, name, desc string) map[string]any {
 		return map[string]any{"allowedMemberTypes": []any{"User"}, "description": desc, "displayName": name,
@@ -107,7 +99,7 @@ func instantiateTemplate(c *call, p params) *graphError {
 	if strings.TrimSpace(name) == "" {
 		return badRequest("Required property 'displayName' is missing or empty.")
 	}
-	if !knownTemplates[strings.ToLower(p["id"])] {
+	if !c.t.templateAccepted(p["id"]) {
 		return notFound(p["id"])
 	}
 	c.t.mu.Lock()
@@ -162,6 +154,8 @@ type AppInfo struct {
 	SPID        string   `json:"servicePrincipalId"`
 	DisplayName string   `json:"displayName"`
 	Tags        []string `json:"tags"`
+	// TemplateID is the applicationTemplateId it was instantiated from.
+	TemplateID string `json:"applicationTemplateId"`
 }
 
 // Apps lists the applications of the tenant (with their service
@@ -176,7 +170,7 @@ func (t *Tenant) Apps() []AppInfo {
 	slices.SortFunc(list, func(a, b *object) int { return a.created.Compare(b.created) })
 	var out []AppInfo
 	for _, a := range list {
-		info := AppInfo{ObjectID: a.str("id"), AppID: a.str("appId"), DisplayName: a.str("displayName"), Tags: strs(a.props["tags"])}
+		info := AppInfo{ObjectID: a.str("id"), AppID: a.str("appId"), DisplayName: a.str("displayName"), Tags: strs(a.props["tags"]), TemplateID: a.str("applicationTemplateId")}
 		if sp := t.spByAppID(info.AppID); sp != nil {
 			info.SPID = sp.str("id")
 		}

@@ -30,6 +30,9 @@ type Options struct {
 	// Logger receives one line per refused or failed request (default:
 	// discard). Tokens are never logged.
 	Logger *slog.Logger
+	// Cloud makes the tenant one of that cloud (domain.Cloud names, see
+	// Tenant.SetCloud); empty accepts every cloud's template.
+	Cloud string
 }
 
 // Server serves one Tenant over plain http (loopback) and self-signed
@@ -52,6 +55,9 @@ func New(o Options) *Server {
 	t := o.Tenant
 	if t == nil {
 		t = GenerateTenant(o.Seed, o.Users, o.Mix)
+	}
+	if o.Cloud != "" {
+		t.SetCloud(o.Cloud)
 	}
 	s := &Server{t: t, o: o, log: o.Logger, secret: uuid.NewString(), routes: newRouter(routeTable())}
 	if s.log == nil {

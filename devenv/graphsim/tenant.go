@@ -38,6 +38,7 @@ const (
 // are being served.
 type Tenant struct {
 	mu     sync.Mutex
+	cloud  string // domain.Cloud name; "" = any (cloud.go)
 	id     string
 	gen    *generator
 	users  *userStore

@@ -96,7 +96,7 @@ func (a *App) Users() (*lookup.Directory, error) {
 // also finds the app for the archive (without APP_ID) and is the drift check.
 func (a *App) ProvisionJob() (*provision.Job, error) {
 	return a.provision.get(func() (*provision.Job, error) {
-		dir, err := graph.New(graph.Options{BaseURL: a.Config.GraphBaseURL, Credential: a.Cred, Log: a.Log})
+		dir, err := graph.New(graph.Options{BaseURL: a.Config.GraphBaseURL, Credential: a.Cred, Log: a.Log, TemplateID: a.Config.Cloud.TemplateID})
 		if err != nil {
 			return nil, domain.Wrap(domain.EUNAVAILABLE, err, "could not build the Graph adapter: check GRAPH_BASE_URL")
 		}
@@ -110,7 +110,7 @@ func (a *App) ProvisionJob() (*provision.Job, error) {
 			AppID: c.AppID, Log: a.Log,
 			Desired: provision.Desired{
 				DisplayName: c.AppDisplayName, ClaimSource: c.ClaimSource, Assign: c.Assign,
-				CertLifetime: c.CertLifetime, CertRotateBefore: c.CertRotateBefore,
+				CertLifetime: c.CertLifetime, CertRotateBefore: c.CertRotateBefore, TemplateID: c.Cloud.TemplateID,
 			},
 		}, nil
 	})

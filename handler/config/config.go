@@ -22,10 +22,15 @@ import (
 
 // Config is the validated configuration.
 type Config struct {
-	Port           string
-	TenantID       string
+	Port     string
+	TenantID string
+	// Cloud is AZURE_CLOUD's cloud; GraphBaseURL and LoginAuthority default
+	// from it (cloud.go).
+	Cloud          domain.Cloud
 	GraphBaseURL   string
 	LoginAuthority string
+	// InAzure: WEBSITE_INSTANCE_ID is set (loopback endpoints are refused).
+	InAzure bool
 
 	AppDisplayName string
 	// AppID is APP_ID: the Aircall app's appId when set explicitly.
@@ -68,8 +73,6 @@ func Load(getenv func(string) string) (*Config, error) {
 	c := &Config{
 		Port:                       l.str("FUNCTIONS_CUSTOMHANDLER_PORT"),
 		TenantID:                   l.guid("ENTRA_TENANT_ID"),
-		GraphBaseURL:               l.url("GRAPH_BASE_URL"),
-		LoginAuthority:             l.url("LOGIN_AUTHORITY"),
 		AppDisplayName:             l.str("APP_DISPLAY_NAME"),
 		AppID:                      l.guid("APP_ID"),
 		Assign:                     l.guidList("APP_ASSIGN"),
@@ -105,6 +108,7 @@ func Load(getenv func(string) string) (*Config, error) {
 			c.WebhookSecrets[src] = []byte(v)
 		}
 	}
+	l.loadCloud(c)
 	if strings.TrimSpace(getenv("ENTRA_TENANT_ID")) == "" {
 		l.missing("ENTRA_TENANT_ID")
 	}

@@ -29,8 +29,9 @@ type Setting struct {
 var Settings = []Setting{
 	{Name: "FUNCTIONS_CUSTOMHANDLER_PORT", Origin: OriginHost, Example: "7071", Help: "Port the Functions host tells the handler to listen on (127.0.0.1). Set by the host; `handler serve` defaults to 8080 without it."},
 	{Name: "ENTRA_TENANT_ID", Origin: OriginApp, Example: "72f988bf-86f1-41af-91ab-2d7cd011db47", Help: "Directory (tenant) id of the Entra ID tenant that holds the Aircall app (a GUID)."},
-	{Name: "GRAPH_BASE_URL", Origin: OriginApp, Default: "https://graph.microsoft.com", Example: "https://graph.microsoft.com", Help: "Microsoft Graph root for the tenant's cloud (https://graph.microsoft.us, https://microsoftgraph.chinacloudapi.cn); http://127.0.0.1:PORT for the local simulator."},
-	{Name: "LOGIN_AUTHORITY", Origin: OriginApp, Default: "https://login.microsoftonline.com", Example: "https://login.microsoftonline.com", Help: "Entra sign-in authority that serves federation metadata (https://login.microsoftonline.us for US Gov)."},
+	{Name: "AZURE_CLOUD", Origin: OriginApp, Default: "AzurePublic", Example: "AzurePublic", Help: "The tenant's cloud: `AzurePublic`, `AzureUSGovernment` or `AzureChina`. Sets the Graph and sign-in hosts GRAPH_BASE_URL and LOGIN_AUTHORITY default to (and the only non-loopback hosts they accept), the non-gallery template id and the storage and Service Bus suffixes checked in Azure (docs/deploy.md, \"Clouds\")."},
+	{Name: "GRAPH_BASE_URL", Origin: OriginApp, Default: "", Example: "https://graph.microsoft.com", Help: "Microsoft Graph root; empty: AZURE_CLOUD's (https://graph.microsoft.com, https://graph.microsoft.us, https://microsoftgraph.chinacloudapi.cn). Only that cloud's hosts over https; outside Azure also http://127.0.0.1:PORT for the local simulator."},
+	{Name: "LOGIN_AUTHORITY", Origin: OriginApp, Default: "", Example: "https://login.microsoftonline.com", Help: "Entra sign-in authority that serves federation metadata; empty: AZURE_CLOUD's (https://login.microsoftonline.com, https://login.microsoftonline.us, https://login.chinacloudapi.cn). Same host rules as GRAPH_BASE_URL."},
 	{Name: "AZURE_TOKEN_CREDENTIALS", Origin: OriginApp, Default: "", Example: "ManagedIdentityCredential", Help: "Read by azidentity's DefaultAzureCredential: `ManagedIdentityCredential` in Azure, `dev` or unset locally (Azure CLI, azd). Listed here so deployments pin it."},
 	{Name: "APP_DISPLAY_NAME", Origin: OriginApp, Default: "Aircall SAML SSO", Example: "acme-saml@aircall", Help: "Display name of the enterprise app to create (the help article suggests e.g. acme-saml@aircall)."},
 	{Name: "APP_ID", Origin: OriginApp, Default: "", Example: "0c2b7a8e-1f3d-4c5b-9a6e-7d8f9a0b1c2d", Help: "appId (client id) of the Aircall enterprise app whose federation metadata is archived; empty: the app provision manages (found by its tag)."},
@@ -53,6 +54,7 @@ var Settings = []Setting{
 	{Name: "WEBHOOK_SECRET_SERVICENOW", Origin: OriginApp, Secret: true, Example: "@Microsoft.KeyVault(SecretUri=https://acme-kv.vault.azure.net/secrets/webhook-servicenow/)", Help: "ServiceNow webhook secret. Empty: the source is refused."},
 	{Name: "WEBHOOK_SECRET_GENERIC", Origin: OriginApp, Secret: true, Example: "@Microsoft.KeyVault(SecretUri=https://acme-kv.vault.azure.net/secrets/webhook-generic/)", Help: "Secret for any other JSON sender. Empty: the source is refused."},
 	{Name: "JIRA_USER_FIELD", Origin: OriginApp, Default: "", Example: "customfield_10042", Help: "Jira field holding the affected user's email; empty: the reporter's email."},
+	{Name: "WEBSITE_INSTANCE_ID", Origin: OriginHost, Example: "5d4e…", Help: "Set by App Service on every instance: when present the handler is in Azure and refuses loopback GRAPH_BASE_URL and LOGIN_AUTHORITY."},
 	{Name: "LOG_LEVEL", Origin: OriginApp, Default: "info", Example: "info", Help: "debug, info, warn or error."},
 }
 

@@ -16,8 +16,14 @@ const (
 const (
 	// NonGalleryTemplateID is the application template behind "Create your own
 	// application → Integrate any other application (Non-gallery)" in the
-	// global cloud.
-	NonGalleryTemplateID = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621"
+	// global cloud; NonGalleryTemplateIDUSGovernment and
+	// NonGalleryTemplateIDChina are the same template in the US Government
+	// and China (21Vianet) clouds
+	// (learn.microsoft.com/graph/api/applicationtemplate-instantiate). Which
+	// one applies follows AZURE_CLOUD (Cloud.TemplateID).
+	NonGalleryTemplateID             = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621"
+	NonGalleryTemplateIDUSGovernment = "4602d0b4-76bb-404b-bca9-2652e1a39c6d"
+	NonGalleryTemplateIDChina        = "5a532e38-1581-4918-9658-008dc27c1d68"
 	// ManagedTag is set on the application and service principal we create so a
 	// later run finds them even after someone renames the app.
 	ManagedTag = "aircall-entra-sso:managed"

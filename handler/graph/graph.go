@@ -51,8 +51,9 @@ type Options struct {
 	// AllowedHosts are the hosts the token may be sent to; default BaseURL's
 	// host. A request to any other host goes out WITHOUT a token.
 	AllowedHosts []string
-	// TemplateID is the non-gallery application template; default
-	// domain.NonGalleryTemplateID (the global cloud's; US Gov and China use
+	// TemplateID is the non-gallery application template (the cloud's,
+	// domain.Cloud.TemplateID); default domain.NonGalleryTemplateID (the
+	// global cloud's; US Gov and China use
 	// other ids).
 	TemplateID string
 	// Replication bounds the wait for a new app to become readable.

@@ -37,6 +37,10 @@ type Desired struct {
 	// CertRotateBefore: a new certificate is added when the active one
 	// expires within this (default 30 days).
 	CertRotateBefore time.Duration `json:"certRotateBefore"`
+	// TemplateID is the cloud's non-gallery application template (default
+	// domain.NonGalleryTemplateID, the global cloud's; docs/deploy.md,
+	// "Clouds"). The plan names it; the Graph adapter instantiates it.
+	TemplateID string `json:"-"`
 }
 
 // Defaults for Desired.
@@ -60,6 +64,9 @@ func (d Desired) withDefaults() Desired {
 	}
 	if d.ClaimSource == "" {
 		d.ClaimSource = domain.ClaimFromUPN
+	}
+	if d.TemplateID == "" {
+		d.TemplateID = domain.NonGalleryTemplateID
 	}
 	if d.CertLifetime <= 0 || d.CertLifetime > MaxCertLifetime {
 		d.CertLifetime = MaxCertLifetime
@@ -186,7 +193,7 @@ func MakePlan(d Desired, st State, now time.Time) []Step {
 	app := st.App
 	claim := st.Claim
 	if app == nil {
-		add(Step{Kind: StepCreateApp, Target: "application", Setting: "instantiate " + domain.NonGalleryTemplateID,
+		add(Step{Kind: StepCreateApp, Target: "application", Setting: "instantiate " + d.TemplateID,
 			Before: "none", After: fmt.Sprintf("%q tagged %s", d.DisplayName, domain.ManagedTag)})
 		app = &domain.App{}
 		claim = domain.EmailClaimState{ClaimConfig: domain.ClaimConfig{Source: domain.ClaimFromMail, Origin: domain.ClaimOriginDefault}}

@@ -30,11 +30,33 @@ param tags object = {}
 @description('ENTRA_TENANT_ID: tenant that holds the Aircall app. Default: the tenant of this deployment.')
 param entraTenantId string = tenant().tenantId
 
-@description('GRAPH_BASE_URL: Microsoft Graph root of the tenant\'s cloud.')
-param graphBaseUrl string = 'https://graph.microsoft.com'
+@description('GRAPH_BASE_URL: Microsoft Graph root. Empty (default): the Graph root of the cloud this template is deployed to.')
+param graphBaseUrl string = ''
 
-@description('LOGIN_AUTHORITY: Entra sign-in authority that serves federation metadata.')
-param loginAuthority string = 'https://login.microsoftonline.com'
+@description('LOGIN_AUTHORITY: Entra sign-in authority that serves federation metadata. Empty (default): the cloud\'s own (environment().authentication.loginEndpoint).')
+param loginAuthority string = ''
+
+// ------------------------------------------------------------------ cloud ----
+// AZURE_CLOUD follows the cloud this template is deployed to: environment().name is AzureCloud,
+// AzureUSGovernment or AzureChinaCloud (Bicep deployment functions, "environment",
+// learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-functions-deployment). The sign-in
+// authority is environment().authentication.loginEndpoint; storage and Service Bus endpoints are the
+// resources' own (primaryEndpoints, serviceBusEndpoint), so they carry the cloud's suffixes. The Graph
+// root is not in environment() (its `graph` is the retired Azure AD Graph, graph.windows.net), so it
+// comes from cloudGraphRoots (learn.microsoft.com/graph/deployments); infra/cloud_test.go checks this
+// table against handler/domain.Clouds. docs/deploy.md, "Clouds".
+var azureCloud = {
+  AzureCloud: 'AzurePublic'
+  AzureUSGovernment: 'AzureUSGovernment'
+  AzureChinaCloud: 'AzureChina'
+}[environment().name]
+var cloudGraphRoots = {
+  AzurePublic: 'https://graph.microsoft.com'
+  AzureUSGovernment: 'https://graph.microsoft.us'
+  AzureChina: 'https://microsoftgraph.chinacloudapi.cn'
+}
+var cloudLoginEndpoint = environment().authentication.loginEndpoint
+var cloudLoginAuthority = endsWith(cloudLoginEndpoint, '/') ? substring(cloudLoginEndpoint, 0, length(cloudLoginEndpoint) - 1) : cloudLoginEndpoint
 
 @description('APP_DISPLAY_NAME: display name of the enterprise app provision creates.')
 param appDisplayName string = 'Aircall SAML SSO'
@@ -263,8 +285,9 @@ var appSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
   // handler/config settings with Origin "app".
   ENTRA_TENANT_ID: entraTenantId
-  GRAPH_BASE_URL: graphBaseUrl
-  LOGIN_AUTHORITY: loginAuthority
+  AZURE_CLOUD: azureCloud
+  GRAPH_BASE_URL: empty(graphBaseUrl) ? cloudGraphRoots[azureCloud] : graphBaseUrl
+  LOGIN_AUTHORITY: empty(loginAuthority) ? cloudLoginAuthority : loginAuthority
   AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential'
   APP_DISPLAY_NAME: appDisplayName
   APP_ID: appId

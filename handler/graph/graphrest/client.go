@@ -89,6 +89,9 @@ func New(o Options) (*Client, error) {
 	if err != nil || u.Host == "" {
 		return nil, domain.Errorf(domain.EINVALID, "graph: GRAPH_BASE_URL %q is not an absolute URL", o.BaseURL)
 	}
+	if u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname())) {
+		return nil, domain.FieldError("GRAPH_BASE_URL", "must be an https URL (http only for a loopback host): the Graph token is never sent in clear text, got %q", o.BaseURL)
+	}
 	if o.PageSize <= 0 || o.PageSize > 999 {
 		o.PageSize = 999
 	}
@@ -108,7 +111,7 @@ func New(o Options) (*Client, error) {
 				http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout},
 		}
 	}
-	perRetry := []policy.Policy{bearer}
+	perRetry := []policy.Policy{tokenGuard{host: u.Host}, bearer}
 	if o.OnThrottle != nil {
 		perRetry = append(perRetry, throttleObserver(o.OnThrottle))
 	}

@@ -130,33 +130,17 @@ func seedTenant(t *testing.T, ten *graphsim.Tenant, seed porttest.DirectorySeed,
 			t.Fatal(err)
 		}
 	}
+	d := graphsim.DirectorySeed{Assign: append(append([]string(nil), seed.AssignedUsers...), seed.AssignedGroups...)}
 	for _, u := range seed.Users {
-		ten.AddUser(graphsim.User{ID: u.ID, UserPrincipalName: u.UserPrincipalName, Mail: u.Mail, DisplayName: u.DisplayName,
+		d.Users = append(d.Users, graphsim.User{ID: u.ID, UserPrincipalName: u.UserPrincipalName, Mail: u.Mail, DisplayName: u.DisplayName,
 			UserType: u.UserType, AccountEnabled: u.AccountEnabled})
 	}
-	ids := map[string]string{}
 	for id, g := range seed.Groups {
-		ids[id] = ten.AddGroup(g.Name)
+		d.Groups = append(d.Groups, graphsim.SeedGroup{ID: id, Name: g.Name, Members: g.Members})
 	}
-	for id, g := range seed.Groups {
-		for _, m := range g.Members {
-			if gid, ok := ids[m]; ok {
-				m = gid
-			}
-			if err := ten.AddMember(ids[id], m); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	for _, p := range seed.AssignedUsers {
-		if err := ten.Assign(app.SPID, p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, g := range seed.AssignedGroups {
-		if err := ten.Assign(app.SPID, ids[g]); err != nil {
-			t.Fatal(err)
-		}
+	ids, err := ten.LoadDirectory(app.SPID, d)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return app, func(id string) string { return ids[id] }
 }

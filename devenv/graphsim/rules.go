@@ -123,9 +123,9 @@ func checkQueryRules(r *http.Request, rt *route) *graphError {
 
 // userOrderBy is the users $orderby table of the advanced query page
 // ("Support for sorting by properties of directory objects"): true = by
-// default, false = advanced queries only. The simulator serves users in
-// lower-case userPrincipalName order; generated users' displayName sorts
-// the same way, users a test adds may not (*unverified* beyond that).
+// default, false = advanced queries only. displayName is served sorted
+// (orderby.go); the date properties in userPrincipalName order (the
+// simulator keeps no creation dates).
 func userOrderBy() map[string]bool {
 	return map[string]bool{"userprincipalname": true, "displayname": true, "createddatetime": false, "deleteddatetime": false}
 }

@@ -62,6 +62,9 @@ func listUsers(c *call, _ params) *graphError {
 	if expand && q.top > expandMaxPage {
 		q.top = expandMaxPage
 	}
+	if ok, desc := byDisplayName(q); ok {
+		return c.listUsersByDisplayName(q, fields, func(u *User) bool { return f == nil || eval(f, func(p string) any { return userProp(u, p) }) }, expand, expandSel, desc)
+	}
 	pos, e := q.skipToken()
 	if e != nil {
 		return e

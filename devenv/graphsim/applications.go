@@ -84,6 +84,9 @@ func (t *Tenant) instantiate(templateID, name string, visibleAt time.Time) (*obj
 		"oauth2PermissionScopes": []any{}, "resourceSpecificApplicationPermissions": []any{},
 		"verifiedPublisher": map[string]any{"displayName": nil, "verifiedPublisherId": nil, "addedDateTime": nil},
 	}}
+	// The identity that creates an app owns it (CreateApp: the simulator's
+	// caller; instantiateTemplate: the token's oid).
+	app.owners, sp.owners = []string{simAppID}, []string{simAppID}
 	t.apps[app.str("id")] = app
 	t.sps[sp.str("id")] = sp
 	return app, sp
@@ -104,6 +107,9 @@ func instantiateTemplate(c *call, p params) *graphError {
 	}
 	c.t.mu.Lock()
 	app, sp := c.t.instantiate(strings.ToLower(p["id"]), name, time.Time{})
+	if oid, _ := callerClaims(c.r); oid != "" {
+		app.owners, sp.owners = []string{strings.ToLower(oid)}, []string{strings.ToLower(oid)}
+	}
 	out := map[string]any{
 		"@odata.context":   c.ctx("microsoft.graph.applicationServicePrincipal"),
 		"application":      cloneProps(app.props),
@@ -126,7 +132,7 @@ func (t *Tenant) ConfigureAircallApp(appID string) error {
 		return fmt.Errorf("graphsim: no app %s", appID)
 	}
 	sp.props["preferredSingleSignOnMode"] = "saml"
-	sp.props["tags"] = append(sp.props["tags"].([]any), domain.ManagedTag)
+	sp.props["tags"] = append(sp.props["tags"].([]any), domain.ManagedTag, "HideApp")
 	app.props["tags"] = []any{domain.ManagedTag}
 	app.props["identifierUris"] = []any{domain.AircallEntityID}
 	web := deepCopy(app.props["web"]).(map[string]any) // copy-on-write

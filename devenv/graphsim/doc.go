@@ -61,6 +61,14 @@
 //	       learn.microsoft.com/graph/api/serviceprincipal-put-claimspolicy?view=graph-rest-beta
 //	PATCH  /beta/servicePrincipals/{id}/claimsPolicy (1 RU, write)
 //	       learn.microsoft.com/graph/api/customclaimspolicy-update?view=graph-rest-beta
+//	GET    /v1.0/applications/{id}/owners (1 RU)
+//	       learn.microsoft.com/graph/api/application-list-owners
+//	POST   /v1.0/applications/{id}/owners/$ref (1 RU, write)
+//	       learn.microsoft.com/graph/api/application-post-owners
+//	GET    /v1.0/servicePrincipals/{id}/owners (1 RU)
+//	       learn.microsoft.com/graph/api/serviceprincipal-list-owners
+//	POST   /v1.0/servicePrincipals/{id}/owners/$ref (1 RU, write)
+//	       learn.microsoft.com/graph/api/serviceprincipal-post-owners
 //	GET    /v1.0/servicePrincipals/{id}/appRoleAssignedTo (1 RU)
 //	       learn.microsoft.com/graph/api/serviceprincipal-list-approleassignedto
 //	POST   /v1.0/servicePrincipals/{id}/appRoleAssignedTo (1 RU, write)

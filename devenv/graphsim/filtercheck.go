@@ -38,7 +38,10 @@ var objectFilters = map[string]support{
 	"displayname": {"eq": "d", "in": "d", "startswith": "d", "ne": "a", "not": "a"},
 	"appid":       {"eq": "d", "in": "d", "ne": "a", "not": "a"},
 	"tags":        {"any": "d", "not": "a"},
-	"id":          {"eq": "d", "in": "d"},
+	// identifierUris: any with eq (application resource, "Supports $filter
+	// (eq, not, ge, le, startsWith)", learn.microsoft.com/graph/api/resources/application).
+	"identifieruris": {"any": "d", "not": "a"},
+	"id":             {"eq": "d", "in": "d"},
 }
 
 // checkFilter validates n against table; resource names the type for

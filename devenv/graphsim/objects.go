@@ -23,6 +23,9 @@ type object struct {
 	claimsPolicy map[string]any // beta customClaimsPolicy, nil when none
 	assigns      []*assignment
 	seeded       bool // the generator's assignments belong to this SP
+	// owners are the object ids owning the application or service
+	// principal (owners.go).
+	owners []string
 }
 
 func (o *object) str(k string) string { s, _ := o.props[k].(string); return s }

@@ -82,8 +82,14 @@ func createClaimsPolicy(c *call, _ params) *graphError {
 }
 
 // listClaimsPolicies: GET /policies/claimsMappingPolicies (one page; a
-// tenant holds few).
+// tenant holds few). The method "has a known permissions issue and may
+// require consent to both permissions" (learn.microsoft.com/graph/api/claimsmappingpolicy-list):
+// it answers 403 unless the token holds Policy.Read.All and
+// Policy.ReadWrite.ConditionalAccess.
 func listClaimsPolicies(c *call, _ params) *graphError {
+	if _, roles := callerClaims(c.r); !slices.Contains(roles, "Policy.Read.All") || !slices.Contains(roles, "Policy.ReadWrite.ConditionalAccess") {
+		return errf(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+	}
 	c.t.mu.Lock()
 	list := slices.SortedFunc(maps.Values(c.t.policies), func(a, b *object) int { return a.created.Compare(b.created) })
 	var vals []map[string]any

@@ -42,7 +42,7 @@ type params map[string]string
 
 // routeTable is every endpoint the simulator serves, grouped by resource.
 func routeTable() []route {
-	return slices.Concat(applicationRoutes(), servicePrincipalRoutes(), appRoleAssignmentRoutes(), policyRoutes(),
+	return slices.Concat(applicationRoutes(), servicePrincipalRoutes(), ownerRoutes(), appRoleAssignmentRoutes(), policyRoutes(),
 		userRoutes(), deltaRoutes(), groupRoutes(), tokenRoutes(), metadataRoutes())
 }
 

@@ -192,6 +192,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{s: s, t: s.t, w: w, r: r, base: base(r), version: version}
+	if status := s.t.takeAfter(r); status != 0 {
+		// Carried out, then answered with the fault (owners.go, FailAfter).
+		c.w = &discardWriter{h: http.Header{}}
+		_ = rt.handle(c, params)
+		writeError(w, r, errf(status, "UnknownError", "The gateway did not receive a response in time."))
+		return
+	}
 	if e := rt.handle(c, params); e != nil {
 		if e.status >= 500 || e.status == 429 {
 			s.log.Warn("graphsim: failed request", "route", rt.name(), "status", e.status)

@@ -55,6 +55,8 @@ type Tenant struct {
 	// failApplicationPatch: the next n PATCHes of an application that set
 	// identifierUris answer 400.
 	failAppPatch int
+	// after: faults answered after the request was carried out (owners.go).
+	after afterFaults
 
 	behaviour
 }

@@ -81,8 +81,7 @@ func (a *App) publisher() (*servicebus.Publisher, error) {
 func (a *App) Users() (*lookup.Directory, error) {
 	return a.users.get(func() (*lookup.Directory, error) {
 		d, err := lookup.New(lookup.Options{
-			BaseURL: a.Config.GraphBaseURL, Credential: a.Cred,
-			AppID: a.Config.AppID, DisplayName: a.Config.AppDisplayName,
+			BaseURL: a.Config.GraphBaseURL, Credential: a.Cred, Pin: a.PinnedApp, Owner: a.OwnerID,
 		})
 		if err != nil {
 			return nil, domain.Wrap(domain.EUNAVAILABLE, err, "could not build the Entra ID directory adapter: check GRAPH_BASE_URL")
@@ -107,26 +106,50 @@ func (a *App) ProvisionJob() (*provision.Job, error) {
 		c := a.Config
 		return &provision.Job{
 			Directory: dir, Lock: store.Lock(), Tenant: c.TenantID, LoginAuthority: c.LoginAuthority,
-			AppID: c.AppID, Log: a.Log,
+			AppID: c.AppID, Pins: store.Pins(), Owner: a.OwnerID, Privileged: c.GraphPrivileged, Log: a.Log,
 			Desired: provision.Desired{
 				DisplayName: c.AppDisplayName, ClaimSource: c.ClaimSource, Assign: c.Assign,
-				CertLifetime: c.CertLifetime, CertRotateBefore: c.CertRotateBefore, TemplateID: c.Cloud.TemplateID,
+				CertLifetime: c.CertLifetime, CertRotateBefore: c.CertRotateBefore, TemplateID: c.Cloud.TemplateID, SignOnURL: c.SignOnURL,
 			},
 		}, nil
 	})
 }
 
-// ArchiveJob is the federation metadata job; it finds the app by APP_ID,
-// or else through the provision job's finder (the managed tag).
+// PinnedApp is the pinned Aircall app, checked against APP_ID: the one
+// source of "which app is ours" for every job (docs/security.md).
+func (a *App) PinnedApp(ctx context.Context) (domain.PinnedApp, error) {
+	store, err := a.BlobStore()
+	if err != nil {
+		return domain.PinnedApp{}, err
+	}
+	return provision.PinnedAppSource(store.Pins(), a.Config.AppID)(ctx)
+}
+
+// OwnerID is the object id that must own the Aircall app:
+// APP_OWNER_OBJECT_ID, else the oid of this identity's Graph token.
+func (a *App) OwnerID(ctx context.Context) (string, error) {
+	if a.Config.AppOwnerID != "" {
+		return a.Config.AppOwnerID, nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.owner == "" {
+		id, err := graph.CallerObjectID(ctx, a.Cred, a.Config.GraphBaseURL)
+		if err != nil {
+			return "", err
+		}
+		a.owner = id
+	}
+	return a.owner, nil
+}
+
+// ArchiveJob is the federation metadata job; it finds the pinned app
+// through the provision job (by the pinned appId, owned by this identity).
 func (a *App) ArchiveJob() (*archive.Job, error) {
 	return a.archive.get(func() (*archive.Job, error) {
-		var apps archive.AppLocator = archive.StaticApp{Tenant: a.Config.TenantID, AppID: a.Config.AppID}
-		if a.Config.AppID == "" {
-			p, err := a.ProvisionJob()
-			if err != nil {
-				return nil, domain.Wrap(domain.EUNAVAILABLE, err, "could not build the app finder: set APP_ID, or check GRAPH_BASE_URL")
-			}
-			apps = p
+		apps, err := a.ProvisionJob()
+		if err != nil {
+			return nil, domain.Wrap(domain.EUNAVAILABLE, err, "could not build the app finder: check GRAPH_BASE_URL")
 		}
 		store, err := a.BlobStore()
 		if err != nil {
@@ -166,8 +189,8 @@ func (a *App) AuditJob() (*audit.Job, error) {
 			Claim: users.EmailClaim, Checks: a.appChecks(),
 			Scope: domain.AuditScope(c.AuditScope), Workers: c.AuditShards, Budget: c.AuditTimeBudget, Log: a.Log,
 		}
-		dir, err := graphrest.New(graphrest.Options{BaseURL: c.GraphBaseURL, Credential: a.Cred, AppID: c.AppID,
-			DisplayName: c.AppDisplayName, OnThrottle: job.OnThrottle})
+		dir, err := graphrest.New(graphrest.Options{BaseURL: c.GraphBaseURL, Credential: a.Cred, Pin: a.PinnedApp,
+			Owner: a.OwnerID, OnThrottle: job.OnThrottle})
 		if err != nil {
 			return nil, domain.Wrap(domain.EUNAVAILABLE, err, "could not build the Graph pager: check GRAPH_BASE_URL")
 		}

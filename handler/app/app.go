@@ -56,8 +56,9 @@ type App struct {
 
 	router *funchost.Router
 
-	mu      sync.Mutex // guards closers
+	mu      sync.Mutex // guards closers and owner
 	closers []func(context.Context) error
+	owner   string // the token's oid once read (OwnerID)
 }
 
 // Option sets an optional field of App.

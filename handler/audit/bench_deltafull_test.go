@@ -40,7 +40,7 @@ func BenchmarkDeltaVsFull(b *testing.B) {
 		sim := graphsim.Start(b, graphsim.Options{Seed: 3, Users: n, Mix: mix})
 		ten := sim.Tenant()
 		ten.SetLatency(latency)
-		dir, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), DisplayName: "Aircall"})
+		dir, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), Pin: ten.Apps()[0].PinFunc(), Owner: graphsim.Caller})
 		if err != nil {
 			b.Fatal(err)
 		}

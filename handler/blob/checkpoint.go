@@ -35,26 +35,37 @@ func (c *Checkpoints) Load(ctx context.Context, key string) ([]byte, string, err
 	if err != nil {
 		return nil, "", err
 	}
-	resp, err := bb.DownloadStream(ctx, nil)
-	if err != nil {
-		return nil, "", translate(err, "load checkpoint %q", key)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return nil, "", translate(err, "read checkpoint %q", key)
-	}
-	return data, string(*resp.ETag), nil
+	return loadDoc(ctx, bb, "checkpoint "+key)
 }
 
 // Save writes the checkpoint: create-only when etag is "", else replace only
 // the version with that ETag. A lost race is ECONFLICT.
 func (c *Checkpoints) Save(ctx context.Context, key string, data []byte, etag string) (string, error) {
-	if err := c.s.EnsureContainer(ctx); err != nil {
-		return "", err
-	}
 	bb, err := c.blob(key)
 	if err != nil {
+		return "", err
+	}
+	return c.s.saveDoc(ctx, bb, data, etag, "checkpoint "+key)
+}
+
+// loadDoc reads a small JSON document and its ETag, or ENOTFOUND.
+func loadDoc(ctx context.Context, bb *blockblob.Client, what string) ([]byte, string, error) {
+	resp, err := bb.DownloadStream(ctx, nil)
+	if err != nil {
+		return nil, "", translate(err, "load %s", what)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, "", translate(err, "read %s", what)
+	}
+	return data, string(*resp.ETag), nil
+}
+
+// saveDoc writes a small JSON document: create-only when etag is "", else
+// replace only the version with that ETag (a lost race is ECONFLICT).
+func (s *Store) saveDoc(ctx context.Context, bb *blockblob.Client, data []byte, etag, what string) (string, error) {
+	if err := s.EnsureContainer(ctx); err != nil {
 		return "", err
 	}
 	cond := &blob.ModifiedAccessConditions{}
@@ -68,7 +79,7 @@ func (c *Checkpoints) Save(ctx context.Context, key string, data []byte, etag st
 		AccessConditions: &blob.AccessConditions{ModifiedAccessConditions: cond},
 	})
 	if err != nil {
-		return "", translate(err, "save checkpoint %q", key)
+		return "", translate(err, "save %s", what)
 	}
 	return string(*resp.ETag), nil
 }

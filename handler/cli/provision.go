@@ -13,7 +13,7 @@ import (
 )
 
 // ProvisionUsage is `handler provision`'s synopsis.
-const ProvisionUsage = "handler provision [--dry-run] [--json] [--display-name NAME] [--assign ID,…]"
+const ProvisionUsage = "handler provision [--dry-run] [--json] [--display-name NAME] [--assign ID,…] [--adopt APPID]"
 
 // provisionCmd is a parsed `handler provision`.
 type provisionCmd struct {
@@ -29,10 +29,13 @@ func ParseProvision(args []string, out io.Writer) (Runner, error) {
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	name := fs.String("display-name", "", "display name for a new app (default APP_DISPLAY_NAME)")
 	assign := fs.String("assign", "", "comma-separated user or group object ids to assign, besides APP_ASSIGN")
+	adopt := fs.String("adopt", "", "appId of an existing app to adopt: pin it and make APP_OWNER_OBJECT_ID its owner (needs an operator's login)")
 	if err := parseAll(fs, ProvisionUsage, args); err != nil {
 		return nil, err
 	}
-	c := &provisionCmd{req: provision.Request{DryRun: *dry, DisplayName: *name}, asJSON: *asJSON}
+	// The command runs as an operator: it applies the operator steps too
+	// (docs/security.md).
+	c := &provisionCmd{req: provision.Request{DryRun: *dry, DisplayName: *name, Adopt: strings.TrimSpace(*adopt), Operator: true}, asJSON: *asJSON}
 	for _, id := range strings.Split(*assign, ",") {
 		if id = strings.TrimSpace(id); id != "" {
 			c.req.Assign = append(c.req.Assign, id)
@@ -76,6 +79,12 @@ func DescribeProvision(r *provision.Result) string {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", i+1, s.Kind, s.Target, setting, s.Before, s.After)
 		}
 		_ = tw.Flush()
+	}
+	for _, l := range r.LookAlikes {
+		fmt.Fprintf(&b, "\nlook-alike %s %q (%s): reported, never used\n", l.AppID, l.DisplayName, strings.Join(l.Why, ", "))
+	}
+	for _, s := range r.OperatorSteps {
+		fmt.Fprintf(&b, "operator step (not applied): %s %s → %s [%s]\n", s.Kind, s.Setting, s.After, s.Permission)
 	}
 	if r.App != nil {
 		fmt.Fprintf(&b, "\napp        %s\nappId      %s\nobjectId   %s\nenterprise %s\nmetadata   %s\n",

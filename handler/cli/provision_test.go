@@ -14,14 +14,14 @@ import (
 func TestRunProvision(t *testing.T) {
 	dir := inmem.NewAppDirectory()
 	dir.AddPrincipal("0f1e2d3c-4b5a-4968-8776-655443322110", "Group")
-	job := &provision.Job{Directory: dir, Lock: inmem.NewLock(), Tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47"}
+	job := &provision.Job{Directory: dir, Lock: inmem.NewLock(), Tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47", Pins: &inmem.Pins{}, Owner: inmem.DefaultOwner}
 	ctx := context.Background()
 	var out bytes.Buffer
 	if err := run(ctx, cli.ParseProvision, jobs{prov: job}, &out, []string{"--dry-run", "--assign", "0f1e2d3c-4b5a-4968-8776-655443322110"}); err != nil {
 		t.Fatal(err)
 	}
 	s := out.String()
-	for _, want := range []string{"Plan: 8 step(s), nothing changed yet.", "#  STEP", "1  create-app", "2  sso-mode", "preferredSingleSignOnMode", "none", "saml",
+	for _, want := range []string{"Plan: 11 step(s), nothing changed yet.", "#  STEP", "1  create-app", "4  sso-mode", "preferredSingleSignOnMode", "none", "saml",
 		"8  assign", "appRoleAssignedTo 0f1e2d3c-4b5a-4968-8776-655443322110", "Next: The Aircall app does not exist yet"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("dry-run output lacks %q:\n%s", want, s)

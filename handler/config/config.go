@@ -34,7 +34,16 @@ type Config struct {
 
 	AppDisplayName string
 	// AppID is APP_ID: the Aircall app's appId when set explicitly.
-	AppID            string
+	AppID string
+	// AppOwnerID is APP_OWNER_OBJECT_ID: the object id that must own the
+	// app ("" : the oid of the running identity's Graph token).
+	AppOwnerID string
+	// SignOnURL is AIRCALL_SIGN_ON_URL: the My Apps tile's sign-on URL
+	// ("": the tile is hidden).
+	SignOnURL string
+	// GraphPrivileged is GRAPH_PRIVILEGED: the opt-in permissions were
+	// granted to the app's identity (docs/security.md).
+	GraphPrivileged  bool
 	Assign           []string
 	ClaimSource      domain.ClaimSource
 	CertLifetime     time.Duration
@@ -75,6 +84,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		TenantID:                   l.guid("ENTRA_TENANT_ID"),
 		AppDisplayName:             l.str("APP_DISPLAY_NAME"),
 		AppID:                      l.guid("APP_ID"),
+		AppOwnerID:                 strings.ToLower(l.guid("APP_OWNER_OBJECT_ID")),
+		SignOnURL:                  l.url("AIRCALL_SIGN_ON_URL"),
+		GraphPrivileged:            l.oneOf("GRAPH_PRIVILEGED", "false", "true") == "true",
 		Assign:                     l.guidList("APP_ASSIGN"),
 		ClaimSource:                domain.ClaimSource(l.oneOf("CLAIM_SOURCE", string(domain.ClaimFromUPN), string(domain.ClaimFromMail))),
 		CertLifetime:               l.days("CERT_LIFETIME_DAYS", 1, 1095),

@@ -41,6 +41,8 @@ type App struct {
 	Certificates []SigningCertificate `json:"certificates,omitempty"`
 	// AppRoles are the roles users and groups can be assigned to.
 	AppRoles []AppRole `json:"appRoles,omitempty"`
+	// LoginURL is the service principal's loginUrl (sign-on URL), "" unset.
+	LoginURL string `json:"loginUrl,omitempty"`
 }
 
 // Managed reports whether the app carries ManagedTag on both the
@@ -98,11 +100,10 @@ type AppRole struct {
 	Enabled  bool `json:"enabled"`
 }
 
-// AppLookup says how to find the app: by appId when known, else by
-// ManagedTag, else by display name.
+// AppLookup says which app to read: by its appId only, never by tag or
+// display name (docs/security.md, "Which app is ours").
 type AppLookup struct {
-	AppID       string
-	DisplayName string
+	AppID string
 }
 
 // ServicePrincipalPatch is a partial update of the service principal; nil
@@ -111,6 +112,8 @@ type ServicePrincipalPatch struct {
 	SSOMode             *string
 	PreferredThumbprint *string
 	Tags                []string
+	// LoginURL is the sign-on URL the My Apps tile opens ("" clears it).
+	LoginURL *string
 }
 
 // ApplicationPatch is a partial update of the application; nil fields are
@@ -152,13 +155,22 @@ type AppAssignment struct {
 // for a principal that does not exist, EUNAVAILABLE when Graph throttles or
 // is unavailable after retries, and EUPSTREAM for any other Graph failure.
 type AppDirectory interface {
-	// FindApp returns the app by lookup.AppID, else the one carrying
-	// ManagedTag, else the one named lookup.DisplayName; ENOTFOUND when none.
-	// Several candidates are ECONFLICT.
+	// FindApp returns the app with lookup.AppID (and nothing else);
+	// ENOTFOUND when there is none.
 	FindApp(ctx context.Context, lookup AppLookup) (App, error)
+	// LookAlikes lists the apps other than exceptAppID that carry
+	// ManagedTag, AircallEntityID as an identifier URI, or displayName.
+	LookAlikes(ctx context.Context, exceptAppID, displayName string) ([]LookAlike, error)
+	// Owners lists the owners of the application and its service principal.
+	Owners(ctx context.Context, objectID, servicePrincipalID string) (AppOwners, error)
+	// AddOwner makes ownerID an owner of the application and of the service
+	// principal where it is not one yet.
+	AddOwner(ctx context.Context, objectID, servicePrincipalID, ownerID string) error
 	// Instantiate creates the application and its service principal from
 	// NonGalleryTemplateID, tags both with ManagedTag and waits until both can
-	// be read (replication), with a bounded backoff.
+	// be read (replication), with a bounded backoff. It is not repeated
+	// blindly: after an uncertain outcome (a 5xx, a timeout) it looks for the
+	// app that call created before trying again.
 	Instantiate(ctx context.Context, displayName string) (App, error)
 	// GetApp rereads the app by its object ids.
 	GetApp(ctx context.Context, objectID, servicePrincipalID string) (App, error)
@@ -168,15 +180,19 @@ type AppDirectory interface {
 	PatchApplication(ctx context.Context, objectID string, p ApplicationPatch) error
 	// AddSigningCertificate creates a self-signed SAML signing certificate
 	// (subject "CN=…", valid until notAfter) on the service principal. It is
-	// not active until PreferredThumbprint names it.
+	// not active until PreferredThumbprint names it. After an uncertain
+	// outcome it looks for the certificate (subject and dates) before trying
+	// again, so one call adds at most one certificate.
 	AddSigningCertificate(ctx context.Context, servicePrincipalID, subject string, notAfter time.Time) (SigningCertificate, error)
 	// EmailClaim reads the emailaddress claim configuration in effect.
 	EmailClaim(ctx context.Context, servicePrincipalID string) (EmailClaimState, error)
 	// SetEmailClaim makes the emailaddress (and NameID) claim come from src
-	// with a claims mapping policy named policyName: an existing policy with
-	// that name and definition is reused, a different attached policy is
-	// detached first.
-	SetEmailClaim(ctx context.Context, servicePrincipalID string, src ClaimSource, policyName string) (EmailClaimState, error)
+	// with a claims mapping policy named policyName: the policy attached to
+	// the service principal, or the one with id knownPolicyID (recorded in
+	// the pin), is reused when its name and definition match, else a new one
+	// is created; a different attached policy is detached first. It never
+	// lists the tenant's policies (docs/provision.md, "Email claim").
+	SetEmailClaim(ctx context.Context, servicePrincipalID string, src ClaimSource, policyName, knownPolicyID string) (EmailClaimState, error)
 	// Assignments lists the users and groups assigned to the app.
 	Assignments(ctx context.Context, servicePrincipalID string) ([]AppAssignment, error)
 	// Assign assigns a user or group (principalID) to the app role appRoleID.

@@ -35,7 +35,7 @@ func provisionCall(t *testing.T, fn funchost.Func, ct, body string) (int, map[st
 func TestProvisionFunction(t *testing.T) {
 	dir := inmem.NewAppDirectory()
 	dir.AddPrincipal("0f1e2d3c-4b5a-4968-8776-655443322110", "User")
-	job := &provision.Job{Directory: dir, Lock: inmem.NewLock(), Tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47"}
+	job := &provision.Job{Directory: dir, Lock: inmem.NewLock(), Tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47", Pins: &inmem.Pins{}, Owner: inmem.DefaultOwner, Privileged: true}
 	fn := functions.Provision(job)
 	const js = "application/json"
 	for _, tc := range []struct {
@@ -74,7 +74,7 @@ func TestProvisionFunction(t *testing.T) {
 func TestProvisionFunctionPolicyRefusal(t *testing.T) {
 	dir := inmem.NewAppDirectory()
 	dir.URIPolicy(inmem.URIPolicyCustom)
-	fn := functions.Provision(&provision.Job{Directory: dir, Lock: inmem.NewLock(), Tenant: "t"})
+	fn := functions.Provision(&provision.Job{Directory: dir, Lock: inmem.NewLock(), Tenant: "t", Pins: &inmem.Pins{}, Owner: inmem.DefaultOwner, Privileged: true})
 	status, out := provisionCall(t, fn, "application/json", `{}`)
 	e, _ := out["error"].(map[string]any)
 	msg, _ := e["message"].(string)

@@ -3,9 +3,9 @@ package graph_test
 import (
 	"context"
 	"net/http"
-	"strconv"
 	"testing"
 
+	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/graph/claimsdoc"
 	"github.com/identity-ops/aircall-entra-sso/handler/graph/graphrest"
@@ -58,7 +58,10 @@ func TestBothAdaptersReadTheSameClaim(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(t, s, app.ServicePrincipalID)
 			}
-			d, err := lookup.New(lookup.Options{BaseURL: s.url, Credential: s.cred, AppID: app.AppID})
+			d, err := lookup.New(lookup.Options{BaseURL: s.url, Credential: s.cred, Owner: graphsim.Caller,
+				Pin: func(context.Context) (domain.PinnedApp, error) {
+					return domain.PinnedApp{AppID: app.AppID, ObjectID: app.ObjectID, ServicePrincipalID: app.ServicePrincipalID}, nil
+				}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,23 +106,19 @@ func putCustom(t *testing.T, s *simHarness, spID string, doc map[string]any) {
 	}
 }
 
-// TestBothClientsFindTheSameApp finds the Aircall app of one simulated
-// tenant through both Graph clients — the SDK client (provision) and
-// graphrest (audit, diagnosis) — and wants the same answer. Before
-// graphapi.FindApp the REST client took the first of several tagged apps
-// and fell back from an unknown APP_ID to the tag.
+// TestBothClientsFindTheSameApp finds the pinned Aircall app of one
+// simulated tenant through both Graph clients — the SDK client (provision)
+// and graphrest (audit, diagnosis) — and wants the same answer: by the
+// pinned appId only. A tagged or same-named look-alike is never a fallback.
 func TestBothClientsFindTheSameApp(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		apps  int
-		appID string // "" for none, "?" for an appId no app has
+		appID string // "first", or "?" for an appId no app has
 		code  domain.Code
 	}{
-		{name: "one tagged app", apps: 1},
-		{name: "one tagged app, by appId", apps: 1, appID: "first"},
-		{name: "two tagged apps: conflict", apps: 2, code: domain.ECONFLICT},
-		{name: "unknown APP_ID: no fallback to the tag", apps: 1, appID: "?", code: domain.ENOTFOUND},
-		{name: "no app", code: domain.ENOTFOUND},
+		{name: "the pinned app among look-alikes", apps: 2, appID: "first"},
+		{name: "unknown pinned appId: no fallback to the tag or name", apps: 2, appID: "?", code: domain.ENOTFOUND},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -127,7 +126,7 @@ func TestBothClientsFindTheSameApp(t *testing.T) {
 			c := newClient(t, s)
 			var first domain.App
 			for i := 0; i < tc.apps; i++ {
-				app, err := c.Instantiate(ctx, "Aircall "+strconv.Itoa(i))
+				app, err := c.Instantiate(ctx, "Aircall")
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -135,18 +134,16 @@ func TestBothClientsFindTheSameApp(t *testing.T) {
 					first = app
 				}
 			}
-			l := domain.AppLookup{DisplayName: "Aircall 0"}
-			switch tc.appID {
-			case "first":
-				l.AppID = first.AppID
-			case "?":
-				l.AppID = "00000000-0000-0000-0000-0000000000ff"
+			pin := domain.PinnedApp{AppID: first.AppID, ObjectID: first.ObjectID, ServicePrincipalID: first.ServicePrincipalID}
+			if tc.appID == "?" {
+				pin.AppID = "00000000-0000-4000-8000-0000000000ff"
 			}
-			rc, err := graphrest.New(graphrest.Options{BaseURL: s.url, Credential: s.cred, AppID: l.AppID, DisplayName: l.DisplayName})
+			rc, err := graphrest.New(graphrest.Options{BaseURL: s.url, Credential: s.cred, Owner: graphsim.Caller,
+				Pin: func(context.Context) (domain.PinnedApp, error) { return pin, nil }})
 			if err != nil {
 				t.Fatal(err)
 			}
-			app, sdkErr := c.FindApp(ctx, l)
+			app, sdkErr := c.FindApp(ctx, domain.AppLookup{AppID: pin.AppID})
 			sp, restErr := rc.FindAppServicePrincipal(ctx)
 			if domain.ErrorCode(sdkErr) != tc.code || domain.ErrorCode(restErr) != tc.code {
 				t.Fatalf("errors: SDK client %v, graphrest %v; want code %q from both", sdkErr, restErr, tc.code)

@@ -5,10 +5,8 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"strings"
-	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
-	"github.com/microsoftgraph/msgraph-sdk-go/applicationtemplates"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
 
@@ -24,7 +22,7 @@ const (
 	permAssign    = "AppRoleAssignment.ReadWrite.All"
 	permInstanti  = "Application.ReadWrite.OwnedBy"
 	appSelect     = "id,appId,displayName,tags,identifierUris,web,appRoles"
-	spSelect      = "id,appId,displayName,tags,preferredSingleSignOnMode,preferredTokenSigningKeyThumbprint,keyCredentials,appRoles"
+	spSelect      = "id,appId,displayName,tags,preferredSingleSignOnMode,preferredTokenSigningKeyThumbprint,keyCredentials,appRoles,loginUrl"
 	spListSelect  = "id,appId,displayName,tags"
 	appListSelect = "id,appId,displayName,tags"
 )
@@ -38,13 +36,12 @@ func (c *Client) sps() *serviceprincipals.ServicePrincipalsRequestBuilder {
 }
 
 // FindApp implements domain.AppDirectory with the finder rule both Graph
-// clients share (graphapi.FindApp), then reads the app it found.
+// clients share (graphapi.FindApp: by appId only), then reads the app.
 func (c *Client) FindApp(ctx context.Context, l domain.AppLookup) (domain.App, error) {
-	found, err := graphapi.FindApp(ctx, appQuery{c}, l)
+	found, err := graphapi.FindApp(ctx, appQuery{c}, l.AppID)
 	if err != nil {
 		return domain.App{}, err
 	}
-	c.log.Debug("found the Aircall app", "by", found.By, "appId", found.AppID)
 	return c.getByAppID(ctx, found.AppID)
 }
 
@@ -60,7 +57,7 @@ func (q appQuery) ServicePrincipals(ctx context.Context, filter string) ([]graph
 	}
 	var out []graphapi.AppMatch
 	for _, sp := range sps.GetValue() {
-		out = append(out, graphapi.AppMatch{ID: deref(sp.GetId()), AppID: deref(sp.GetAppId())})
+		out = append(out, graphapi.AppMatch{ID: deref(sp.GetId()), AppID: deref(sp.GetAppId()), DisplayName: deref(sp.GetDisplayName())})
 	}
 	return out, nil
 }
@@ -74,7 +71,7 @@ func (q appQuery) Applications(ctx context.Context, filter string) ([]graphapi.A
 	}
 	var out []graphapi.AppMatch
 	for _, a := range apps.GetValue() {
-		out = append(out, graphapi.AppMatch{ID: deref(a.GetId()), AppID: deref(a.GetAppId())})
+		out = append(out, graphapi.AppMatch{ID: deref(a.GetId()), AppID: deref(a.GetAppId()), DisplayName: deref(a.GetDisplayName())})
 	}
 	return out, nil
 }
@@ -127,6 +124,7 @@ func toApp(a models.Applicationable, sp models.ServicePrincipalable) domain.App 
 		IdentifierURIs: nonNil(a.GetIdentifierUris()), RedirectURIs: []string{},
 		SSOMode:             deref(sp.GetPreferredSingleSignOnMode()),
 		PreferredThumbprint: strings.ToUpper(deref(sp.GetPreferredTokenSigningKeyThumbprint())),
+		LoginURL:            deref(sp.GetLoginUrl()),
 	}
 	if w := a.GetWeb(); w != nil {
 		out.RedirectURIs = nonNil(w.GetRedirectUris())
@@ -186,45 +184,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// Instantiate implements domain.AppDirectory: instantiate the non-gallery
-// template, wait for replication, then tag both objects.
-func (c *Client) Instantiate(ctx context.Context, displayName string) (domain.App, error) {
-	body := applicationtemplates.NewItemInstantiatePostRequestBody()
-	body.SetDisplayName(&displayName)
-	res, err := applicationtemplates.NewApplicationTemplatesRequestBuilderInternal(c.params(), c.adapter).
-		ByApplicationTemplateId(c.o.TemplateID).Instantiate().Post(ctx, body, nil)
-	if err != nil {
-		return domain.App{}, mapError(err, "instantiate the non-gallery application template "+c.o.TemplateID, permInstanti)
-	}
-	if res == nil || res.GetApplication() == nil || res.GetServicePrincipal() == nil {
-		return domain.App{}, domain.Errorf(domain.EUPSTREAM, "graph: instantiate answered without the application and service principal")
-	}
-	objectID, spID := deref(res.GetApplication().GetId()), deref(res.GetServicePrincipal().GetId())
-	appID := deref(res.GetApplication().GetAppId())
-	c.log.Info("instantiated the Aircall app", "appId", appID, "objectId", objectID, "servicePrincipalId", spID)
-	var app domain.App
-	err = c.waitFor(ctx, "the new app "+appID, func() error {
-		var err error
-		app, err = c.GetApp(ctx, objectID, spID)
-		return err
-	})
-	if err != nil {
-		return domain.App{}, err
-	}
-	if err := c.waitFor(ctx, "the new application "+appID, func() error {
-		return c.PatchApplication(ctx, objectID, domain.ApplicationPatch{Tags: withTag(app.Tags)})
-	}); err != nil {
-		return domain.App{}, err
-	}
-	if err := c.waitFor(ctx, "the new service principal "+appID, func() error {
-		return c.PatchServicePrincipal(ctx, spID, domain.ServicePrincipalPatch{Tags: withTag(app.ServicePrincipalTags)})
-	}); err != nil {
-		return domain.App{}, err
-	}
-	app.Tags, app.ServicePrincipalTags = withTag(app.Tags), withTag(app.ServicePrincipalTags)
-	return app, nil
-}
-
 func withTag(tags []string) []string {
 	for _, t := range tags {
 		if strings.EqualFold(t, domain.ManagedTag) {
@@ -245,6 +204,9 @@ func (c *Client) PatchServicePrincipal(ctx context.Context, spID string, p domai
 	}
 	if p.Tags != nil {
 		body.SetTags(p.Tags)
+	}
+	if p.LoginURL != nil && *p.LoginURL != "" {
+		body.SetLoginUrl(p.LoginURL)
 	}
 	_, err := c.sps().ByServicePrincipalId(spID).Patch(ctx, body, nil)
 	return mapError(err, "update service principal "+spID, permWrite)
@@ -295,29 +257,3 @@ func isIdentifierURIRefusal(f *graphapi.Failure) bool {
 	return strings.Contains(m, "identifier uri") || strings.Contains(m, "identifieruris") || strings.Contains(m, "aka.ms/identifier-uri")
 }
 
-// AddSigningCertificate implements domain.AppDirectory.
-func (c *Client) AddSigningCertificate(ctx context.Context, spID, subject string, notAfter time.Time) (domain.SigningCertificate, error) {
-	body := serviceprincipals.NewItemAddTokenSigningCertificatePostRequestBody()
-	body.SetDisplayName(&subject)
-	end := notAfter.UTC().Truncate(time.Second)
-	body.SetEndDateTime(&end)
-	cert, err := c.sps().ByServicePrincipalId(spID).AddTokenSigningCertificate().Post(ctx, body, nil)
-	if err != nil {
-		return domain.SigningCertificate{}, mapError(err, "add a SAML signing certificate to service principal "+spID, permWrite)
-	}
-	out := domain.SigningCertificate{Thumbprint: strings.ToUpper(deref(cert.GetThumbprint())), Subject: deref(cert.GetDisplayName())}
-	if id := cert.GetKeyId(); id != nil {
-		out.KeyID = id.String()
-	}
-	if t := cert.GetStartDateTime(); t != nil {
-		out.NotBefore = t.UTC()
-	}
-	if t := cert.GetEndDateTime(); t != nil {
-		out.NotAfter = t.UTC()
-	}
-	if out.Thumbprint == "" {
-		return out, domain.Errorf(domain.EUPSTREAM, "graph: addTokenSigningCertificate answered without a thumbprint")
-	}
-	c.log.Info("added a SAML signing certificate", "servicePrincipalId", spID, "thumbprint", out.Thumbprint, "notAfter", out.NotAfter)
-	return out, nil
-}

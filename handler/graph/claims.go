@@ -53,10 +53,11 @@ func (c *Client) customClaimsPolicy(ctx context.Context, spID string) ([]byte, e
 	return b, nil
 }
 
-// SetEmailClaim implements domain.AppDirectory: reuse (or create) the
-// policy named name with the right definition, detach any other policy from
-// the service principal, attach ours. Each call is safe to repeat.
-func (c *Client) SetEmailClaim(ctx context.Context, spID string, src domain.ClaimSource, name string) (domain.EmailClaimState, error) {
+// SetEmailClaim implements domain.AppDirectory: reuse the attached policy,
+// or the one with knownPolicyID, when it is named name with the right
+// definition, else create one; detach any other policy from the service
+// principal, attach ours. Each call is safe to repeat.
+func (c *Client) SetEmailClaim(ctx context.Context, spID string, src domain.ClaimSource, name, knownPolicyID string) (domain.EmailClaimState, error) {
 	want := domain.EmailClaimState{ClaimConfig: domain.ClaimConfig{Source: src, Origin: domain.ClaimOriginMappingPolicy}, PolicyName: name}
 	attached, err := c.sps().ByServicePrincipalId(spID).ClaimsMappingPolicies().Get(ctx, nil)
 	if err != nil {
@@ -71,7 +72,7 @@ func (c *Client) SetEmailClaim(ctx context.Context, spID string, src domain.Clai
 		}
 	}
 	if want.PolicyID == "" {
-		id, err := c.ensurePolicy(ctx, src, name)
+		id, err := c.ensurePolicy(ctx, src, name, knownPolicyID)
 		if err != nil {
 			return want, err
 		}
@@ -100,28 +101,24 @@ func (c *Client) SetEmailClaim(ctx context.Context, spID string, src domain.Clai
 	return want, nil
 }
 
-// ensurePolicy returns the id of the tenant's claims mapping policy named
-// name that maps the claim from src, creating it when there is none (so a
-// rerun after a failure reuses it instead of creating another).
-func (c *Client) ensurePolicy(ctx context.Context, src domain.ClaimSource, name string) (string, error) {
+// ensurePolicy returns the id of our claims mapping policy for src: the one
+// with knownPolicyID (recorded in the pin when provision created it) when
+// it still exists with that name and definition, else a new one. It never
+// lists the tenant's policies: GET /policies/claimsMappingPolicies has a
+// documented permissions issue ("may require consent to both permissions",
+// learn.microsoft.com/graph/api/claimsmappingpolicy-list) and answers 403 in
+// tenants that hold other policies unless Policy.ReadWrite.ConditionalAccess
+// is granted as well — a permission this tool must not need.
+func (c *Client) ensurePolicy(ctx context.Context, src domain.ClaimSource, name, knownPolicyID string) (string, error) {
 	b := policies.NewPoliciesRequestBuilderInternal(c.params(), c.adapter).ClaimsMappingPolicies()
-	page, err := b.Get(ctx, &policies.ClaimsMappingPoliciesRequestBuilderGetRequestConfiguration{
-		QueryParameters: &policies.ClaimsMappingPoliciesRequestBuilderGetQueryParameters{Top: ptr(int32(999))},
-	})
-	for err == nil {
-		for _, p := range page.GetValue() {
-			if deref(p.GetDisplayName()) == name && claimsdoc.MappingSource(p.GetDefinition()) == src {
-				return deref(p.GetId()), nil
-			}
+	if domain.IsGUID(knownPolicyID) {
+		p, err := b.ByClaimsMappingPolicyId(knownPolicyID).Get(ctx, nil)
+		switch {
+		case err == nil && deref(p.GetDisplayName()) == name && claimsdoc.MappingSource(p.GetDefinition()) == src:
+			return knownPolicyID, nil
+		case err != nil && !domain.IsCode(mapError(err, "", ""), domain.ENOTFOUND):
+			return "", mapError(err, "read claims mapping policy "+knownPolicyID, "Policy.Read.All")
 		}
-		next := page.GetOdataNextLink()
-		if next == nil || *next == "" {
-			break
-		}
-		page, err = b.WithUrl(*next).Get(ctx, nil)
-	}
-	if err != nil {
-		return "", mapError(err, "list the tenant's claims mapping policies", "Policy.Read.All")
 	}
 	p := models.NewClaimsMappingPolicy()
 	p.SetDisplayName(&name)

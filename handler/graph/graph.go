@@ -119,11 +119,7 @@ func New(o Options) (*Client, error) {
 	if len(hosts) == 0 {
 		hosts = []string{u.Hostname()}
 	}
-	scope := u.Scheme + "://" + u.Host + "/.default"
-	if u.Scheme == "http" {
-		// Only the local simulator is reached over http; it expects Graph's scope.
-		scope = "https://graph.microsoft.com/.default"
-	}
+	scope := graphapi.Scope(u)
 	auth, err := authentication.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(o.Credential, []string{scope}, hosts)
 	if err != nil {
 		return nil, domain.Wrap(domain.EINVALID, err, "graph: authentication provider")

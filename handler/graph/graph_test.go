@@ -111,7 +111,7 @@ func TestErrorsMapToTheDomainVocabulary(t *testing.T) {
 	if err := c.PatchServicePrincipal(ctx, "sp1", domain.ServicePrincipalPatch{SSOMode: &saml}); !domain.IsCode(err, domain.EUNAVAILABLE) {
 		t.Errorf("503 after retries: got %v, want EUNAVAILABLE", err)
 	}
-	if _, err := c.FindApp(ctx, domain.AppLookup{DisplayName: "x"}); !domain.IsCode(err, domain.ENOTFOUND) {
+	if _, err := c.FindApp(ctx, domain.AppLookup{AppID: "00000000-1111-4222-8333-444444444444"}); !domain.IsCode(err, domain.ENOTFOUND) {
 		t.Errorf("nothing found: got %v, want ENOTFOUND", err)
 	}
 	if _, err := c.GetApp(ctx, "nope", "nope"); !domain.IsCode(err, domain.ENOTFOUND) {

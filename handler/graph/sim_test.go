@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/identity-ops/aircall-entra-sso/devenv/devtest"
+	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 	"github.com/identity-ops/aircall-entra-sso/handler/blob"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/graph"
@@ -39,6 +40,7 @@ func newSimJob(t *testing.T, s *simHarness) *provision.Job {
 	t.Helper()
 	return &provision.Job{
 		Directory: newClient(t, s), Lock: inmem.NewLock(), Tenant: s.tenant, LockWait: time.Minute,
+		Pins: &inmem.Pins{}, Owner: graphsim.Caller, Privileged: true,
 		Desired: provision.Desired{DisplayName: "acme-saml@aircall", Assign: []string{s.user}},
 	}
 }
@@ -51,7 +53,7 @@ func stepKinds(steps []provision.Step) string {
 	return strings.Join(out, ",")
 }
 
-const allSteps = "create-app,sso-mode,identifier-uri,reply-url,add-certificate,activate-certificate,email-claim,assign"
+const allSteps = "create-app,pin,owner,sso-mode,identifier-uri,reply-url,add-certificate,activate-certificate,my-apps-tile,email-claim,assign"
 
 func TestAppDirectoryConformanceOverSimulator(t *testing.T) {
 	porttest.AppDirectory(t, func(t *testing.T) porttest.AppDirectoryHarness {
@@ -136,14 +138,14 @@ func TestProvisionDriftedAppOverSimulator(t *testing.T) {
 	must(t, c.PatchServicePrincipal(ctx, app.ServicePrincipalID, domain.ServicePrincipalPatch{SSOMode: &saml}))
 	must(t, c.PatchApplication(ctx, app.ObjectID, domain.ApplicationPatch{IdentifierURIs: []string{domain.AircallEntityID}, RedirectURIs: []string{"https://sso.aircall.io/old"}}))
 	must(t, c.PatchServicePrincipal(ctx, app.ServicePrincipalID, domain.ServicePrincipalPatch{SSOMode: &password}))
-	if _, err := c.SetEmailClaim(ctx, app.ServicePrincipalID, domain.ClaimFromMail, "hand-made mail claim"); err != nil {
+	if _, err := c.SetEmailClaim(ctx, app.ServicePrincipalID, domain.ClaimFromMail, "hand-made mail claim", ""); err != nil {
 		t.Fatal(err)
 	}
 	plan, err := job.Plan(ctx, provision.Request{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := stepKinds(plan.Steps), "sso-mode,reply-url,add-certificate,activate-certificate,email-claim"; got != want {
+	if got, want := stepKinds(plan.Steps), "sso-mode,reply-url,add-certificate,activate-certificate,my-apps-tile,email-claim"; got != want {
 		t.Fatalf("drift plan %s, want exactly %s", got, want)
 	}
 	before := map[provision.StepKind]string{}
@@ -202,7 +204,7 @@ func TestIdentifierURIPolicyModesOverSimulator(t *testing.T) {
 				t.Fatalf("custom policy: got %v, want EUNPROCESSABLE", err)
 			}
 			msg := domain.ErrorMessage(err)
-			for _, want := range []string{"requestedAccessTokenVersion", "appManagementPolicy", "Already done: create-app, sso-mode.", "Not done yet: identifier-uri"} {
+			for _, want := range []string{"requestedAccessTokenVersion", "appManagementPolicy", "Already done: create-app, pin, owner, sso-mode.", "Not done yet: identifier-uri"} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("message lacks %q:\n%s", want, msg)
 				}
@@ -257,14 +259,14 @@ func TestFailureAfterStep2ThenRerunOverSimulator(t *testing.T) {
 	// create-app's tagging: fail it with a 400 the SDK does not retry.
 	s.failApplicationPatch()
 	_, err := job.Apply(ctx, provision.Request{})
-	if err == nil || !strings.Contains(domain.ErrorMessage(err), "step identifier-uri") || !strings.Contains(domain.ErrorMessage(err), "Already done: create-app, sso-mode.") {
+	if err == nil || !strings.Contains(domain.ErrorMessage(err), "step identifier-uri") || !strings.Contains(domain.ErrorMessage(err), "Already done: create-app, pin, owner, sso-mode.") {
 		t.Fatalf("got %v, want a failure at identifier-uri after create-app, sso-mode", err)
 	}
 	res, err := job.Apply(ctx, provision.Request{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := stepKinds(res.Steps); got != "identifier-uri,reply-url,add-certificate,activate-certificate,email-claim,assign" {
+	if got := stepKinds(res.Steps); got != "identifier-uri,reply-url,add-certificate,activate-certificate,my-apps-tile,email-claim,assign" {
 		t.Fatalf("rerun applied %s", got)
 	}
 	checkConverged(t, s, job.Directory.(*graph.Client))

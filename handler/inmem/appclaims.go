@@ -31,7 +31,9 @@ func (d *AppDirectory) claimState(spID string) domain.EmailClaimState {
 }
 
 // SetEmailClaim implements domain.AppDirectory.
-func (d *AppDirectory) SetEmailClaim(ctx context.Context, spID string, src domain.ClaimSource, name string) (domain.EmailClaimState, error) {
+// Like the Graph adapter it never searches the tenant's policies by name:
+// the attached one or knownPolicyID is reused, else a new one is created.
+func (d *AppDirectory) SetEmailClaim(ctx context.Context, spID string, src domain.ClaimSource, name, knownPolicyID string) (domain.EmailClaimState, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.enter(ctx, "SetEmailClaim"); err != nil {
@@ -41,9 +43,10 @@ func (d *AppDirectory) SetEmailClaim(ctx context.Context, spID string, src domai
 		return domain.EmailClaimState{}, err
 	}
 	var pol *mappingPolicy
-	for _, p := range d.policies {
-		if p.name == name && p.src == src {
+	for _, id := range []string{d.attached[spID], knownPolicyID} {
+		if p := d.policies[id]; p != nil && p.name == name && p.src == src {
 			pol = p
+			break
 		}
 	}
 	if pol == nil {

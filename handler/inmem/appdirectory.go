@@ -43,6 +43,13 @@ type AppDirectory struct {
 	fail       map[string][]error
 	calls      map[string]int
 	now        func() time.Time
+	// owners: application object id → its owners and its service
+	// principal's; caller is the identity the directory's calls run as
+	// (instantiate makes it an owner of both, as Graph does).
+	owners map[string]*domain.AppOwners
+	caller string
+	// hooks run at the start of a method's next call (OnCall).
+	hooks map[string]func(context.Context)
 }
 
 type mappingPolicy struct {
@@ -58,7 +65,19 @@ func NewAppDirectory() *AppDirectory {
 		apps: map[string]*domain.App{}, policies: map[string]*mappingPolicy{}, attached: map[string]string{},
 		principals: map[string]string{}, assigned: map[string][]domain.AppAssignment{}, uriPolicy: URIPolicyOff,
 		fail: map[string][]error{}, calls: map[string]int{}, now: time.Now,
+		owners: map[string]*domain.AppOwners{}, caller: DefaultCaller, hooks: map[string]func(context.Context){},
 	}
+}
+
+// DefaultCaller is the object id an AppDirectory's calls run as until
+// SetCaller changes it.
+const DefaultCaller = "5e3ce6c0-2b1f-4285-8d4b-75ee78787346"
+
+// SetCaller sets the object id the directory's calls run as.
+func (d *AppDirectory) SetCaller(id string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.caller = id
 }
 
 // URIPolicy sets the identifier-URI policy mode (URIPolicyOff, …Default, …Strict).
@@ -81,6 +100,14 @@ func (d *AppDirectory) FailOn(method string, errs ...error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.fail[method] = append(d.fail[method], errs...)
+}
+
+// OnCall runs fn with the call's context at the start of method's next
+// call, before it changes anything (tests: break a lock mid-apply).
+func (d *AppDirectory) OnCall(method string, fn func(ctx context.Context)) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.hooks[method] = fn
 }
 
 // Calls returns how often method was called.
@@ -146,6 +173,10 @@ func (d *AppDirectory) PolicyCount() int {
 // enter counts the call and returns an injected failure; d.mu is held.
 func (d *AppDirectory) enter(ctx context.Context, method string) error {
 	d.calls[method]++
+	if h := d.hooks[method]; h != nil {
+		delete(d.hooks, method)
+		h(ctx)
+	}
 	if err := ctx.Err(); err != nil {
 		return domain.Wrap(domain.EUNAVAILABLE, err, "%s: cancelled", method)
 	}
@@ -156,40 +187,19 @@ func (d *AppDirectory) enter(ctx context.Context, method string) error {
 	return nil
 }
 
-// FindApp implements domain.AppDirectory.
+// FindApp implements domain.AppDirectory: by appId only.
 func (d *AppDirectory) FindApp(ctx context.Context, l domain.AppLookup) (domain.App, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.enter(ctx, "FindApp"); err != nil {
 		return domain.App{}, err
 	}
-	match := func(pred func(a *domain.App) bool) []*domain.App {
-		var out []*domain.App
-		for _, a := range d.apps {
-			if pred(a) {
-				out = append(out, a)
-			}
-		}
-		return out
-	}
-	var found []*domain.App
-	switch {
-	case l.AppID != "":
-		found = match(func(a *domain.App) bool { return strings.EqualFold(a.AppID, l.AppID) })
-	default:
-		found = match(func(a *domain.App) bool { return hasTag(a.ServicePrincipalTags) || hasTag(a.Tags) })
-		if len(found) == 0 && l.DisplayName != "" {
-			found = match(func(a *domain.App) bool { return a.DisplayName == l.DisplayName })
+	for _, a := range d.apps {
+		if l.AppID != "" && strings.EqualFold(a.AppID, l.AppID) {
+			return cloneApp(*a), nil
 		}
 	}
-	switch len(found) {
-	case 0:
-		return domain.App{}, domain.Errorf(domain.ENOTFOUND, "no Aircall app found")
-	case 1:
-		return cloneApp(*found[0]), nil
-	default:
-		return domain.App{}, domain.Errorf(domain.ECONFLICT, "%d apps match (tag %s or display name %q): remove the extra ones or set APP_ID", len(found), domain.ManagedTag, l.DisplayName)
-	}
+	return domain.App{}, domain.Errorf(domain.ENOTFOUND, "no application has appId %s", l.AppID)
 }
 
 // Instantiate implements domain.AppDirectory.
@@ -210,6 +220,7 @@ func (d *AppDirectory) Instantiate(ctx context.Context, displayName string) (dom
 		IdentifierURIs:       []string{}, RedirectURIs: []string{}, AppRoles: roles,
 	}
 	d.apps[a.ObjectID] = &a
+	d.owners[a.ObjectID] = &domain.AppOwners{Application: []string{d.caller}, ServicePrincipal: []string{d.caller}}
 	return cloneApp(a), nil
 }
 
@@ -262,6 +273,9 @@ func (d *AppDirectory) PatchServicePrincipal(ctx context.Context, spID string, p
 	}
 	if p.Tags != nil {
 		a.ServicePrincipalTags = append([]string(nil), p.Tags...)
+	}
+	if p.LoginURL != nil {
+		a.LoginURL = *p.LoginURL
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ func AppDirectory(t *testing.T, newHarness func(t *testing.T) AppDirectoryHarnes
 
 	t.Run("instantiate-find-patch", func(t *testing.T) {
 		h := newHarness(t)
-		if _, err := h.Dir.FindApp(ctx, domain.AppLookup{DisplayName: "Aircall conformance"}); !domain.IsCode(err, domain.ENOTFOUND) {
+		if _, err := h.Dir.FindApp(ctx, domain.AppLookup{AppID: "00000000-1111-4222-8333-444444444444"}); !domain.IsCode(err, domain.ENOTFOUND) {
 			t.Fatalf("find in an empty tenant: got %v, want ENOTFOUND", err)
 		}
 		app := newApp(t, h)
@@ -55,11 +55,22 @@ func AppDirectory(t *testing.T, newHarness func(t *testing.T) AppDirectoryHarnes
 		if app.SSOMode != "" || len(app.IdentifierURIs) != 0 || len(app.RedirectURIs) != 0 || len(app.Certificates) != 0 {
 			t.Errorf("a new app must start unconfigured: %+v", app)
 		}
-		for _, l := range []domain.AppLookup{{}, {DisplayName: "renamed elsewhere"}, {AppID: app.AppID}} {
-			got, err := h.Dir.FindApp(ctx, l)
-			if err != nil || got.ObjectID != app.ObjectID || got.ServicePrincipalID != app.ServicePrincipalID {
-				t.Fatalf("find %+v: %v, %+v", l, err, got)
-			}
+		got, err := h.Dir.FindApp(ctx, domain.AppLookup{AppID: app.AppID})
+		if err != nil || got.ObjectID != app.ObjectID || got.ServicePrincipalID != app.ServicePrincipalID {
+			t.Fatalf("find by appId: %v, %+v", err, got)
+		}
+		owners, err := h.Dir.Owners(ctx, app.ObjectID, app.ServicePrincipalID)
+		if err != nil || len(owners.Application) != 1 || len(owners.ServicePrincipal) != 1 || owners.Application[0] != owners.ServicePrincipal[0] {
+			t.Fatalf("the identity that instantiates owns both objects: %+v, %v", owners, err)
+		}
+		if err := h.Dir.AddOwner(ctx, app.ObjectID, app.ServicePrincipalID, owners.Application[0]); err != nil {
+			t.Fatalf("adding an existing owner is a no-op: %v", err)
+		}
+		if l, err := h.Dir.LookAlikes(ctx, app.AppID, "Aircall conformance"); err != nil || len(l) != 0 {
+			t.Fatalf("look-alikes of the only app: %+v, %v", l, err)
+		}
+		if l, err := h.Dir.LookAlikes(ctx, "", "Aircall conformance"); err != nil || len(l) != 1 || l[0].AppID != strings.ToLower(app.AppID) {
+			t.Fatalf("look-alikes when nothing is pinned: %+v, %v", l, err)
 		}
 		saml := domain.SSOModeSAML
 		if err := h.Dir.PatchServicePrincipal(ctx, app.ServicePrincipalID, domain.ServicePrincipalPatch{SSOMode: &saml}); err != nil {
@@ -82,7 +93,7 @@ func AppDirectory(t *testing.T, newHarness func(t *testing.T) AppDirectoryHarnes
 		if err := h.Dir.PatchServicePrincipal(ctx, app.ServicePrincipalID, domain.ServicePrincipalPatch{PreferredThumbprint: &cert.Thumbprint}); err != nil {
 			t.Fatalf("activate certificate: %v", err)
 		}
-		got, err := h.Dir.GetApp(ctx, app.ObjectID, app.ServicePrincipalID)
+		got, err = h.Dir.GetApp(ctx, app.ObjectID, app.ServicePrincipalID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,11 +115,11 @@ func AppDirectory(t *testing.T, newHarness func(t *testing.T) AppDirectoryHarnes
 		if err != nil || st.Source != domain.ClaimFromMail || st.Origin != domain.ClaimOriginDefault || st.PolicyID != "" {
 			t.Fatalf("claim of a new app: %+v, %v; want user.mail by default", st, err)
 		}
-		set, err := h.Dir.SetEmailClaim(ctx, app.ServicePrincipalID, domain.ClaimFromUPN, "conformance upn")
+		set, err := h.Dir.SetEmailClaim(ctx, app.ServicePrincipalID, domain.ClaimFromUPN, "conformance upn", "")
 		if err != nil || set.Source != domain.ClaimFromUPN || set.PolicyID == "" {
 			t.Fatalf("set claim: %+v, %v", set, err)
 		}
-		again, err := h.Dir.SetEmailClaim(ctx, app.ServicePrincipalID, domain.ClaimFromUPN, "conformance upn")
+		again, err := h.Dir.SetEmailClaim(ctx, app.ServicePrincipalID, domain.ClaimFromUPN, "conformance upn", "")
 		if err != nil || again.PolicyID != set.PolicyID {
 			t.Fatalf("setting the same claim twice must reuse policy %s: %+v, %v", set.PolicyID, again, err)
 		}
@@ -116,7 +127,7 @@ func AppDirectory(t *testing.T, newHarness func(t *testing.T) AppDirectoryHarnes
 		if err != nil || st.Source != domain.ClaimFromUPN || st.Origin != domain.ClaimOriginMappingPolicy || st.PolicyID != set.PolicyID {
 			t.Fatalf("claim after set: %+v, %v", st, err)
 		}
-		mail, err := h.Dir.SetEmailClaim(ctx, app.ServicePrincipalID, domain.ClaimFromMail, "conformance mail")
+		mail, err := h.Dir.SetEmailClaim(ctx, app.ServicePrincipalID, domain.ClaimFromMail, "conformance mail", "")
 		if err != nil || mail.PolicyID == set.PolicyID {
 			t.Fatalf("switch to mail: %+v, %v", mail, err)
 		}

@@ -16,14 +16,15 @@ func (j *Job) Drift(ctx context.Context) ([]domain.Finding, error) {
 		return nil, err
 	}
 	now := j.now().UTC()
+	looks := domain.LookAlikeFindings(res.LookAlikes, appIDOf(res), now)
 	if res.App == nil {
-		return []domain.Finding{{
+		return append(looks, domain.Finding{
 			Kind: domain.FindingAppDrift, Severity: domain.SeverityError, Key: "app/missing", State: "missing",
 			Subject: "aircall-app", Summary: "The Aircall SAML enterprise app does not exist in the tenant.",
 			Remedy: "Run provision (POST /api/provision or `handler provision`) to create and configure it.", ObservedAt: now,
-		}}, nil
+		}), nil
 	}
-	out := make([]domain.Finding, 0, len(res.Steps))
+	out := looks
 	for _, s := range res.Steps {
 		key := "app/" + res.App.AppID + "/" + string(s.Kind)
 		if s.PrincipalID != "" {
@@ -47,7 +48,7 @@ func (j *Job) Drift(ctx context.Context) ([]domain.Finding, error) {
 
 func driftSeverity(k StepKind) domain.Severity {
 	switch k {
-	case StepAssign, StepTag:
+	case StepAssign, StepTag, StepMyAppsTile:
 		return domain.SeverityWarning
 	case StepAddCertificate, StepActivateCertificate:
 		return domain.SeverityWarning
@@ -73,24 +74,39 @@ func driftSummary(s Step) string {
 	case StepAssign:
 		return "Principal " + s.PrincipalID + " is not assigned to the Aircall app."
 	case StepTag:
-		return "The Aircall app is not tagged " + domain.ManagedTag + " (found by display name)."
+		return "The Aircall app is not tagged " + domain.ManagedTag + "."
+	case StepMyAppsTile:
+		return "The Aircall app's My Apps tile starts an IdP-initiated sign-in, which Aircall refuses: people must use Aircall's \"Sign in with SSO\" (" + s.Before + ")."
 	}
 	return s.String()
 }
 
-// LocateApp finds the managed app without changing anything, for the
-// metadata archive; ENOTFOUND when provision has not created it yet.
+func appIDOf(res *Result) string {
+	if res.App == nil {
+		return ""
+	}
+	return res.App.AppID
+}
+
+// LocateApp finds the pinned app without changing anything, for the
+// metadata archive: by the pinned appId only, owned by the deployment's
+// identity; ENOTFOUND when nothing is pinned yet.
 func (j *Job) LocateApp(ctx context.Context) (domain.AppRef, error) {
-	d, err := j.desired(Request{})
+	var st State
+	owner, err := j.ownerID(ctx)
 	if err != nil {
 		return domain.AppRef{}, err
 	}
-	app, err := j.Directory.FindApp(ctx, domain.AppLookup{AppID: j.AppID, DisplayName: d.DisplayName})
+	st.OwnerID = owner
+	appID, err := j.pinState(ctx, &st, "")
 	if err != nil {
-		if domain.IsCode(err, domain.ENOTFOUND) {
-			return domain.AppRef{}, domain.Wrap(domain.ENOTFOUND, err, "the Aircall app does not exist yet: run provision first, or set APP_ID")
-		}
-		return domain.AppRef{}, wrap(err, "find the Aircall app")
+		return domain.AppRef{}, err
 	}
-	return app.Ref(j.Tenant), nil
+	if appID == "" {
+		return domain.AppRef{}, domain.NotPinned(j.AppID)
+	}
+	if err := j.readPinned(ctx, &st, appID, false); err != nil {
+		return domain.AppRef{}, err
+	}
+	return st.App.Ref(j.Tenant), nil
 }

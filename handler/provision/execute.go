@@ -66,12 +66,8 @@ func (e *executor) run(ctx context.Context, s Step) (Step, error) {
 		app.RedirectURIs = []string{e.d.ReplyURL}
 	case StepAddCertificate, StepActivateCertificate:
 		return e.certificate(ctx, s, app)
-	case StepEmailClaim:
-		st, err := dir.SetEmailClaim(ctx, app.ServicePrincipalID, e.d.ClaimSource, PolicyName(e.d.ClaimSource))
-		if err != nil {
-			return s, err
-		}
-		e.st.Claim = st
+	case StepPin, StepOwner, StepMyAppsTile, StepEmailClaim:
+		return e.pinned(ctx, s, app)
 	case StepAssign:
 		role := app.AssignableRoleID()
 		a, err := dir.Assign(ctx, app.ServicePrincipalID, s.PrincipalID, role)
@@ -84,6 +80,66 @@ func (e *executor) run(ctx context.Context, s Step) (Step, error) {
 		return s, domain.Errorf(domain.EINTERNAL, "unknown step %q", s.Kind)
 	}
 	return s, nil
+}
+
+// pinned runs the steps about which app is ours and how it is shown: pin,
+// owner, the My Apps tile, and the email claim (whose policy id the pin
+// records).
+func (e *executor) pinned(ctx context.Context, s Step, app *domain.App) (Step, error) {
+	dir := e.j.Directory
+	switch s.Kind {
+	case StepPin:
+		origin := domain.PinCreated
+		if e.st.Adopt {
+			origin = domain.PinAdopted
+		}
+		if err := e.savePin(ctx, origin); err != nil {
+			return s, err
+		}
+		s.After = app.AppID + " (" + origin + ")"
+	case StepOwner:
+		return e.owner(ctx, s, app)
+	case StepMyAppsTile:
+		p := domain.ServicePrincipalPatch{Tags: withoutTag(app.ServicePrincipalTags, HideAppTag)}
+		if e.d.SignOnURL == "" {
+			p.Tags = append(p.Tags, HideAppTag)
+		} else {
+			p.LoginURL = &e.d.SignOnURL
+		}
+		if err := dir.PatchServicePrincipal(ctx, app.ServicePrincipalID, p); err != nil {
+			return s, err
+		}
+		app.ServicePrincipalTags = p.Tags
+		if p.LoginURL != nil {
+			app.LoginURL = *p.LoginURL
+		}
+	case StepEmailClaim:
+		known := ""
+		if e.st.Pin != nil {
+			known = e.st.Pin.ClaimsPolicyID
+		}
+		st, err := dir.SetEmailClaim(ctx, app.ServicePrincipalID, e.d.ClaimSource, PolicyName(e.d.ClaimSource), known)
+		if err != nil {
+			return s, err
+		}
+		e.st.Claim = st
+		if e.st.Pin != nil && st.PolicyID != known {
+			if err := e.savePin(ctx, ""); err != nil {
+				return s, err
+			}
+		}
+	}
+	return s, nil
+}
+
+func withoutTag(tags []string, tag string) []string {
+	out := []string{}
+	for _, t := range tags {
+		if !strings.EqualFold(t, tag) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // certificate runs the certificate steps: add a signing certificate, make

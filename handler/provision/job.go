@@ -25,8 +25,17 @@ type Job struct {
 	// metadata (default https://login.microsoftonline.com).
 	Tenant         string
 	LoginAuthority string
-	// AppID pins the app by appId when set (APP_ID).
+	// AppID (APP_ID), when set, must agree with the pinned app.
 	AppID string
+	// Pins holds the pinned app (Blob state/pinned-app.json).
+	Pins domain.PinStore
+	// Owner returns the object id that must own the app: APP_OWNER_OBJECT_ID,
+	// else the oid of the running identity's Graph token.
+	Owner func(ctx context.Context) (string, error)
+	// Privileged is set when the Function App's identity was given the
+	// opt-in permissions (GRAPH_PRIVILEGED): HTTP provision then applies the
+	// operator steps too (docs/security.md).
+	Privileged bool
 	// LockTTL is the lease length, renewed while applying (default 60 s);
 	// LockWait is how long a run waits for another to finish (default 30 s)
 	// before answering ECONFLICT.
@@ -46,6 +55,12 @@ type Request struct {
 	DisplayName string `json:"displayName,omitempty"`
 	// Assign adds principals (user or group object ids) to the configured ones.
 	Assign []string `json:"assign,omitempty"`
+	// Adopt is the appId of an existing app an operator adopts (`handler
+	// provision --adopt`): never read from an HTTP body.
+	Adopt string `json:"-"`
+	// Operator is set by `handler provision` (an operator's identity): the
+	// operator steps are applied too. Never read from an HTTP body.
+	Operator bool `json:"-"`
 }
 
 // AppIDs are the ids an administrator and Aircall need.
@@ -70,7 +85,15 @@ type Result struct {
 	FederationMetadataURL string `json:"federationMetadataUrl,omitempty"`
 	// NextStep says what to do now.
 	NextStep string `json:"nextStep"`
+	// OperatorSteps are planned steps this identity may not apply (HTTP
+	// provision without GRAPH_PRIVILEGED): `handler provision` applies them.
+	OperatorSteps []Step `json:"operatorSteps,omitempty"`
+	// LookAlikes are apps that look like ours and are never used.
+	LookAlikes []domain.LookAlike `json:"lookAlikes,omitempty"`
 }
+
+// OperatorCommand is what applies the operator steps.
+const OperatorCommand = "`handler provision` run with an operator's Azure CLI login (az login), or the deploy workflow's identity"
 
 // Result statuses.
 const (
@@ -120,12 +143,12 @@ func (j *Job) Plan(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := j.state(ctx, d)
+	st, err := j.state(ctx, d, req.Adopt)
 	if err != nil {
 		return nil, err
 	}
 	steps := MakePlan(d, st, j.now())
-	res := &Result{DryRun: true, Status: StatusPlanned, Steps: steps}
+	res := &Result{DryRun: true, Status: StatusPlanned, Steps: steps, LookAlikes: st.LookAlikes}
 	if len(steps) == 0 {
 		res.Status, res.Steps = StatusUpToDate, []Step{}
 	}
@@ -133,6 +156,8 @@ func (j *Job) Plan(ctx context.Context, req Request) (*Result, error) {
 		j.describeApp(res, *st.App)
 	}
 	switch {
+	case st.App == nil && len(st.LookAlikes) > 0:
+		res.NextStep = domain.ErrorMessage(lookAlikeRefusal(st.LookAlikes))
 	case st.App == nil:
 		res.NextStep = "The Aircall app does not exist yet: run provision without dryRun (POST /api/provision {\"dryRun\":false} or `handler provision`) to create and configure it."
 	case len(steps) > 0:
@@ -155,11 +180,14 @@ func (j *Job) Apply(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	defer release()
-	st, err := j.state(ctx, d)
+	st, err := j.state(ctx, d, req.Adopt)
 	if err != nil {
 		return nil, err
 	}
-	steps := MakePlan(d, st, j.now())
+	if st.App == nil && len(st.LookAlikes) > 0 {
+		return nil, lookAlikeRefusal(st.LookAlikes)
+	}
+	steps, deferred := j.split(MakePlan(d, st, j.now()), st, req)
 	hadActiveCert := st.App != nil && st.App.PreferredThumbprint != ""
 	ex := &executor{j: j, d: d, st: st}
 	var done []Step
@@ -171,6 +199,9 @@ func (j *Job) Apply(ctx context.Context, req Request) (*Result, error) {
 			return nil, stepError(domain.Wrap(domain.EUNAVAILABLE, err, "provision was cancelled"), s, done, steps[i:], ex.appID())
 		}
 		applied, err := ex.run(ctx, s)
+		if lost := domain.LeaseLost(ctx); err != nil && lost != nil {
+			err = lost // the call was cut short because the lock was lost
+		}
 		if err != nil {
 			j.log().Warn("provision step failed", "step", string(s.Kind), "code", string(domain.ErrorCode(err)), "error", err.Error())
 			return nil, stepError(err, s, done, steps[i:], ex.appID())
@@ -178,10 +209,13 @@ func (j *Job) Apply(ctx context.Context, req Request) (*Result, error) {
 		j.log().Info("provision step applied", "step", string(applied.Kind), "setting", applied.Setting, "after", applied.After)
 		done = append(done, applied)
 	}
-	res := &Result{Status: StatusApplied, Steps: done}
+	res := &Result{Status: StatusApplied, Steps: done, OperatorSteps: deferred, LookAlikes: st.LookAlikes}
 	if len(done) == 0 {
 		res.Status = StatusUpToDate
 		res.Steps = []Step{}
+	}
+	if len(deferred) > 0 {
+		res.NextStep = "This identity may not apply " + kinds(deferred) + " (docs/security.md): apply them with " + OperatorCommand + "."
 	}
 	j.describeApp(res, *ex.st.App)
 	if hadActiveCert && ex.certChanged {
@@ -198,27 +232,52 @@ func (j *Job) describeApp(res *Result, app domain.App) {
 	}
 }
 
-// state reads the app, its claim configuration and its assignments.
-func (j *Job) state(ctx context.Context, d Desired) (State, error) {
-	app, err := j.Directory.FindApp(ctx, domain.AppLookup{AppID: j.AppID, DisplayName: d.DisplayName})
-	if domain.IsCode(err, domain.ENOTFOUND) {
-		if j.AppID != "" {
-			return State{}, domain.Wrap(domain.ENOTFOUND, err, "no app has the appId %s set in APP_ID: clear APP_ID to let provision create the app", j.AppID)
+// split separates the steps this run may apply from the operator steps it
+// only plans (HTTP provision without GRAPH_PRIVILEGED).
+func (j *Job) split(steps []Step, st State, req Request) (apply, operator []Step) {
+	if req.Operator || j.Privileged {
+		return steps, nil
+	}
+	for _, s := range steps {
+		if OperatorStep(s, st) {
+			operator = append(operator, s)
+		} else {
+			apply = append(apply, s)
 		}
-		return State{}, nil
 	}
+	return apply, operator
+}
+
+// state reads the pinned (or adopted) app, its owners, its claim
+// configuration and its assignments, and the apps that look like it.
+func (j *Job) state(ctx context.Context, d Desired, adopt string) (State, error) {
+	var st State
+	owner, err := j.ownerID(ctx)
 	if err != nil {
-		return State{}, wrap(err, "find the Aircall app")
+		return State{}, err
 	}
-	claim, err := j.Directory.EmailClaim(ctx, app.ServicePrincipalID)
+	st.OwnerID = owner
+	appID, err := j.pinState(ctx, &st, adopt)
 	if err != nil {
+		return State{}, err
+	}
+	if st.LookAlikes, err = j.Directory.LookAlikes(ctx, appID, d.DisplayName); err != nil {
+		return State{}, wrap(err, "look for apps that look like the Aircall app")
+	}
+	if appID == "" {
+		return st, nil
+	}
+	if err := j.readPinned(ctx, &st, appID, adopt != ""); err != nil {
+		return State{}, err
+	}
+	app := *st.App
+	if st.Claim, err = j.Directory.EmailClaim(ctx, app.ServicePrincipalID); err != nil {
 		return State{}, wrap(err, "read the app's emailaddress claim")
 	}
-	var assigned []domain.AppAssignment
 	if len(d.Assign) > 0 {
-		if assigned, err = j.Directory.Assignments(ctx, app.ServicePrincipalID); err != nil {
+		if st.Assignments, err = j.Directory.Assignments(ctx, app.ServicePrincipalID); err != nil {
 			return State{}, wrap(err, "read the app's assignments")
 		}
 	}
-	return State{App: &app, Claim: claim, Assignments: assigned}, nil
+	return st, nil
 }

@@ -41,6 +41,11 @@ type Desired struct {
 	// domain.NonGalleryTemplateID, the global cloud's; docs/deploy.md,
 	// "Clouds"). The plan names it; the Graph adapter instantiates it.
 	TemplateID string `json:"-"`
+	// SignOnURL (AIRCALL_SIGN_ON_URL) is the service principal's loginUrl:
+	// the My Apps tile then starts an SP-initiated sign-in. Empty: the tile
+	// is hidden (HideApp), since Aircall refuses IdP-initiated sign-in
+	// (docs/aircall.md).
+	SignOnURL string `json:"signOnUrl,omitempty"`
 }
 
 // Defaults for Desired.
@@ -121,33 +126,58 @@ type StepKind string
 // Step kinds, in apply order.
 const (
 	StepCreateApp           StepKind = "create-app"
+	StepPin                 StepKind = "pin"
+	StepOwner               StepKind = "owner"
 	StepTag                 StepKind = "tag"
 	StepSSOMode             StepKind = "sso-mode"
 	StepIdentifierURI       StepKind = "identifier-uri"
 	StepReplyURL            StepKind = "reply-url"
 	StepAddCertificate      StepKind = "add-certificate"
 	StepActivateCertificate StepKind = "activate-certificate"
+	StepMyAppsTile          StepKind = "my-apps-tile"
 	StepEmailClaim          StepKind = "email-claim"
 	StepAssign              StepKind = "assign"
 )
 
+// HideAppTag is the service principal tag that hides an app from My Apps
+// and the Microsoft 365 launcher ("Hide an Enterprise application",
+// learn.microsoft.com/entra/identity/enterprise-apps/hide-application-from-user-portal).
+const HideAppTag = "HideApp"
+
 var stepOrder = map[StepKind]int{
-	StepCreateApp: 0, StepTag: 1, StepSSOMode: 2, StepIdentifierURI: 3, StepReplyURL: 4,
-	StepAddCertificate: 5, StepActivateCertificate: 6, StepEmailClaim: 7, StepAssign: 8,
+	StepCreateApp: 0, StepPin: 1, StepOwner: 2, StepTag: 3, StepSSOMode: 4, StepIdentifierURI: 5, StepReplyURL: 6,
+	StepAddCertificate: 7, StepActivateCertificate: 8, StepMyAppsTile: 9, StepEmailClaim: 10, StepAssign: 11,
 }
 
 // Permissions is the least-privileged Graph application permission each step
-// needs (docs/provision.md explains them).
+// needs (docs/security.md lists each call with its Microsoft Learn page).
 var Permissions = map[StepKind]string{
 	StepCreateApp:           "Application.ReadWrite.OwnedBy",
-	StepTag:                 "Application.ReadWrite.OwnedBy (Application.ReadWrite.All for an app the identity does not own)",
+	StepPin:                 "none (Blob state)",
+	StepOwner:               "Application.ReadWrite.All and Directory.Read.All (operator identity)",
+	StepMyAppsTile:          "Application.ReadWrite.OwnedBy",
+	StepTag:                 "Application.ReadWrite.OwnedBy",
 	StepSSOMode:             "Application.ReadWrite.OwnedBy",
 	StepIdentifierURI:       "Application.ReadWrite.OwnedBy",
 	StepReplyURL:            "Application.ReadWrite.OwnedBy",
 	StepAddCertificate:      "Application.ReadWrite.OwnedBy",
 	StepActivateCertificate: "Application.ReadWrite.OwnedBy",
-	StepEmailClaim:          "Policy.ReadWrite.ApplicationConfiguration and Application.ReadWrite.OwnedBy",
-	StepAssign:              "AppRoleAssignment.ReadWrite.All",
+	StepEmailClaim:          "Policy.ReadWrite.ApplicationConfiguration and Application.ReadWrite.OwnedBy (operator identity)",
+	StepAssign:              "AppRoleAssignment.ReadWrite.All (operator identity)",
+}
+
+// OperatorStep reports whether s needs a permission the default deployment
+// does not give the Function App's identity (docs/security.md): the claims
+// mapping policy, assignments, and adding an owner to an existing app. The
+// HTTP provision plans these and answers which command applies them.
+func OperatorStep(s Step, st State) bool {
+	switch s.Kind {
+	case StepEmailClaim, StepAssign:
+		return true
+	case StepOwner:
+		return st.App != nil
+	}
+	return false
 }
 
 // Step is one change of the plan.
@@ -179,6 +209,17 @@ type State struct {
 	App         *domain.App
 	Claim       domain.EmailClaimState
 	Assignments []domain.AppAssignment
+	// Pin is the pinned app (nil before the first provision) and PinETag
+	// its version; OwnerID is the identity that must own the app and Unowned
+	// is set when it does not own both objects; Adopt is set when an operator adopts App
+	// (`--adopt`) and the pin or the ownership must change.
+	Pin     *domain.PinnedApp
+	PinETag string
+	OwnerID string
+	Unowned bool
+	Adopt   bool
+	// LookAlikes are the other apps that look like ours (reported only).
+	LookAlikes []domain.LookAlike
 }
 
 // MakePlan compares the state with the desired configuration and returns the
@@ -195,9 +236,22 @@ func MakePlan(d Desired, st State, now time.Time) []Step {
 	if app == nil {
 		add(Step{Kind: StepCreateApp, Target: "application", Setting: "instantiate " + d.TemplateID,
 			Before: "none", After: fmt.Sprintf("%q tagged %s", d.DisplayName, domain.ManagedTag)})
+		add(Step{Kind: StepPin, Target: "state", Setting: "pinned app", Before: "none", After: "the new app"})
+		add(Step{Kind: StepOwner, Target: "application, servicePrincipal", Setting: "owners", Before: "the creator", After: orNone(st.OwnerID)})
 		app = &domain.App{}
 		claim = domain.EmailClaimState{ClaimConfig: domain.ClaimConfig{Source: domain.ClaimFromMail, Origin: domain.ClaimOriginDefault}}
-	} else if !app.Managed() {
+	}
+	if st.App != nil && st.Adopt {
+		before := "none"
+		if st.Pin != nil {
+			before = st.Pin.AppID
+		}
+		add(Step{Kind: StepPin, Target: "state", Setting: "pinned app", Before: before, After: st.App.AppID + " (adopted)"})
+	}
+	if st.App != nil && st.Unowned {
+		add(Step{Kind: StepOwner, Target: "application, servicePrincipal", Setting: "owners", Before: "not an owner", After: orNone(st.OwnerID)})
+	}
+	if st.App != nil && !app.Managed() {
 		add(Step{Kind: StepTag, Target: "application, servicePrincipal", Setting: "tags",
 			Before: list(app.Tags), After: list(withTag(app.Tags))})
 	}
@@ -214,6 +268,9 @@ func MakePlan(d Desired, st State, now time.Time) []Step {
 			Before: list(app.RedirectURIs), After: d.ReplyURL})
 	}
 	steps = append(steps, certSteps(d, app, now)...)
+	if s, ok := tileStep(d, app); ok {
+		add(s)
+	}
 	if claim.Source != d.ClaimSource {
 		origin := claim.Origin
 		if origin == "" {
@@ -242,6 +299,34 @@ func MakePlan(d Desired, st State, now time.Time) []Step {
 	}
 	sort.SliceStable(steps, func(i, j int) bool { return stepOrder[steps[i].Kind] < stepOrder[steps[j].Kind] })
 	return steps
+}
+
+// tileStep plans the My Apps tile: hidden (HideApp) unless a sign-on URL
+// is configured, in which case the tile opens it (an SP-initiated sign-in;
+// Aircall refuses IdP-initiated ones, docs/aircall.md).
+func tileStep(d Desired, app *domain.App) (Step, bool) {
+	hidden := hasFold(app.ServicePrincipalTags, HideAppTag)
+	if d.SignOnURL == "" {
+		if hidden {
+			return Step{}, false
+		}
+		return Step{Kind: StepMyAppsTile, Target: "servicePrincipal", Setting: "tags " + HideAppTag,
+			Before: "tile shown (IdP-initiated sign-in, which Aircall refuses)", After: "tile hidden"}, true
+	}
+	if !hidden && app.LoginURL == d.SignOnURL {
+		return Step{}, false
+	}
+	return Step{Kind: StepMyAppsTile, Target: "servicePrincipal", Setting: "loginUrl",
+		Before: orNone(app.LoginURL), After: d.SignOnURL + " (tile starts Aircall's SP-initiated sign-in)"}, true
+}
+
+func hasFold(list []string, v string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, v) {
+			return true
+		}
+	}
+	return false
 }
 
 // certSteps plans the signing certificate: nothing when the active one is

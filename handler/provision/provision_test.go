@@ -24,7 +24,7 @@ func newJob(t *testing.T) (*provision.Job, *inmem.AppDirectory) {
 	dir.AddPrincipal(userID, "User")
 	dir.AddPrincipal(groupID, "Group")
 	return &provision.Job{
-		Directory: dir, Lock: inmem.NewLock(), Tenant: tenant,
+		Directory: dir, Lock: inmem.NewLock(), Tenant: tenant, Pins: &inmem.Pins{}, Owner: inmem.DefaultOwner, Privileged: true,
 		Desired:  provision.Desired{DisplayName: "acme-saml@aircall", Assign: []string{userID}},
 		LockWait: 20 * time.Second,
 	}, dir
@@ -45,7 +45,7 @@ func TestFreshTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "create-app,sso-mode,identifier-uri,reply-url,add-certificate,activate-certificate,email-claim,assign"
+	want := "create-app,pin,owner,sso-mode,identifier-uri,reply-url,add-certificate,activate-certificate,my-apps-tile,email-claim,assign"
 	if got := kinds(plan.Steps); got != want {
 		t.Fatalf("fresh plan = %s, want %s", got, want)
 	}
@@ -97,7 +97,7 @@ func TestDriftedApp(t *testing.T) {
 	ctx := context.Background()
 	job, dir := newJob(t)
 	job.Desired.Assign = nil
-	app := dir.Put(domain.App{
+	app := pinPut(t, job, dir, domain.App{
 		DisplayName: "acme-saml@aircall", Tags: []string{domain.ManagedTag}, ServicePrincipalTags: []string{domain.ManagedTag},
 		IdentifierURIs: []string{domain.AircallEntityID}, RedirectURIs: []string{"https://sso.aircall.io/old"}, SSOMode: "password",
 	})
@@ -106,7 +106,7 @@ func TestDriftedApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "sso-mode,reply-url,add-certificate,activate-certificate,email-claim"
+	want := "sso-mode,reply-url,add-certificate,activate-certificate,my-apps-tile,email-claim"
 	if got := kinds(plan.Steps); got != want {
 		t.Fatalf("drift plan = %s, want %s", got, want)
 	}
@@ -131,8 +131,8 @@ func TestDriftedApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(findings) != 5 {
-		t.Fatalf("%d drift findings, want 5", len(findings))
+	if len(findings) != 6 {
+		t.Fatalf("%d drift findings, want 6", len(findings))
 	}
 	for _, f := range findings {
 		if f.Kind != domain.FindingAppDrift || !strings.Contains(f.Key, app.AppID) || f.Summary == "" || f.Remedy == "" {
@@ -147,25 +147,6 @@ func TestDriftedApp(t *testing.T) {
 	}
 	if len(dir.Apps()) != 1 {
 		t.Fatal("a drifted app must be fixed, not recreated")
-	}
-}
-
-func TestAdoptUntaggedAppByDisplayName(t *testing.T) {
-	ctx := context.Background()
-	job, dir := newJob(t)
-	dir.Put(domain.App{DisplayName: "acme-saml@aircall", SSOMode: "saml", IdentifierURIs: []string{domain.AircallEntityID}})
-	plan, err := job.Plan(ctx, provision.Request{DryRun: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if plan.Steps[0].Kind != provision.StepTag {
-		t.Fatalf("first step %s, want tag", plan.Steps[0].Kind)
-	}
-	if _, err := job.Apply(ctx, provision.Request{}); err != nil {
-		t.Fatal(err)
-	}
-	if apps := dir.Apps(); len(apps) != 1 || !apps[0].Managed() {
-		t.Fatalf("apps after adopt: %+v", apps)
 	}
 }
 
@@ -189,7 +170,7 @@ func TestIdentifierURIPolicy(t *testing.T) {
 				t.Fatalf("got %v, want EUNPROCESSABLE", err)
 			}
 			msg := domain.ErrorMessage(err)
-			for _, want := range []string{"requestedAccessTokenVersion", "appManagementPolicy", "Already done: create-app, sso-mode.",
+			for _, want := range []string{"requestedAccessTokenVersion", "appManagementPolicy", "Already done: create-app, pin, owner, sso-mode.",
 				"Not done yet: identifier-uri, reply-url", domain.AircallEntityID, "Run provision again"} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("message lacks %q:\n%s", want, msg)
@@ -201,7 +182,7 @@ func TestIdentifierURIPolicy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := kinds(res.Steps); got != "identifier-uri,reply-url,add-certificate,activate-certificate,email-claim,assign" {
+			if got := kinds(res.Steps); got != "identifier-uri,reply-url,add-certificate,activate-certificate,my-apps-tile,email-claim,assign" {
 				t.Fatalf("rerun steps %s", got)
 			}
 			if n := len(dir.Apps()); n != 1 {
@@ -218,8 +199,8 @@ func TestFailureMidwayThenRerun(t *testing.T) {
 		failedAt string
 		rerun    string
 	}{
-		{"PatchApplication", "identifier-uri", "identifier-uri,reply-url,add-certificate,activate-certificate,email-claim,assign"},
-		{"PatchServicePrincipal", "sso-mode", "sso-mode,identifier-uri,reply-url,add-certificate,activate-certificate,email-claim,assign"},
+		{"PatchApplication", "identifier-uri", "identifier-uri,reply-url,add-certificate,activate-certificate,my-apps-tile,email-claim,assign"},
+		{"PatchServicePrincipal", "sso-mode", "sso-mode,identifier-uri,reply-url,add-certificate,activate-certificate,my-apps-tile,email-claim,assign"},
 		{"SetEmailClaim", "email-claim", "email-claim,assign"},
 		{"Assign", "assign", "assign"},
 	} {
@@ -255,7 +236,7 @@ func TestActivateFailsAfterAddThenRerunActivatesOnly(t *testing.T) {
 		t.Fatal("want the injected failure")
 	}
 	plan, _ := job.Plan(ctx, provision.Request{DryRun: true})
-	if got := kinds(plan.Steps); got != "activate-certificate,email-claim,assign" {
+	if got := kinds(plan.Steps); got != "activate-certificate,my-apps-tile,email-claim,assign" {
 		t.Fatalf("plan after failed activation: %s", got)
 	}
 	if _, err := job.Apply(ctx, provision.Request{}); err != nil {
@@ -271,7 +252,7 @@ func TestCertificateRotation(t *testing.T) {
 	old := domain.SigningCertificate{Thumbprint: "AAAA", NotAfter: now.Add(10 * 24 * time.Hour)}
 	fresh := domain.SigningCertificate{Thumbprint: "BBBB", NotAfter: now.Add(400 * 24 * time.Hour)}
 	expired := domain.SigningCertificate{Thumbprint: "CCCC", NotAfter: now.Add(-time.Hour)}
-	base := domain.App{AppID: "x", Tags: []string{domain.ManagedTag}, ServicePrincipalTags: []string{domain.ManagedTag}, SSOMode: "saml",
+	base := domain.App{AppID: "x", Tags: []string{domain.ManagedTag}, ServicePrincipalTags: []string{domain.ManagedTag, provision.HideAppTag}, SSOMode: "saml",
 		IdentifierURIs: []string{domain.AircallEntityID}, RedirectURIs: []string{domain.AircallReplyURL}}
 	claim := domain.EmailClaimState{ClaimConfig: domain.ClaimConfig{Source: domain.ClaimFromUPN, Origin: domain.ClaimOriginMappingPolicy}}
 	for _, tc := range []struct {
@@ -302,7 +283,7 @@ func TestCertificateRotation(t *testing.T) {
 }
 
 func TestClaimPortalConfigIsRespected(t *testing.T) {
-	app := domain.App{AppID: "x", Tags: []string{domain.ManagedTag}, ServicePrincipalTags: []string{domain.ManagedTag}, SSOMode: "saml",
+	app := domain.App{AppID: "x", Tags: []string{domain.ManagedTag}, ServicePrincipalTags: []string{domain.ManagedTag, provision.HideAppTag}, SSOMode: "saml",
 		IdentifierURIs: []string{domain.AircallEntityID}, RedirectURIs: []string{domain.AircallReplyURL},
 		Certificates: []domain.SigningCertificate{{Thumbprint: "B", NotAfter: time.Now().Add(400 * 24 * time.Hour)}}, PreferredThumbprint: "B"}
 	for _, tc := range []struct {

@@ -61,7 +61,7 @@ var cloudLoginAuthority = endsWith(cloudLoginEndpoint, '/') ? substring(cloudLog
 @description('APP_DISPLAY_NAME: display name of the enterprise app provision creates.')
 param appDisplayName string = 'Aircall SAML SSO'
 
-@description('APP_ID: appId of an existing Aircall app to archive and audit; empty: the app provision manages.')
+@description('APP_ID: when set, must agree with the app provision pinned (an existing app is adopted with `handler provision --adopt`); empty: the pinned app.')
 param appId string = ''
 
 @description('APP_ASSIGN: object ids of the users or security groups to assign to the app.')
@@ -149,16 +149,31 @@ param instanceMemoryMB int = 2048
 @description('Grant the Microsoft Graph application permissions to the app identity in this deployment (the deploying identity must be allowed to grant admin consent). false: run infra/grant-graph-permissions.sh as an administrator instead.')
 param grantGraphPermissions bool = false
 
-@description('Microsoft Graph application permissions the app needs (notes: least privilege).')
+@description('Microsoft Graph application permissions of the app identity by default: reads plus writes on the app it owns, no tier-0 permission (docs/security.md lists each Graph call and its least-privileged permission).')
 param graphAppRoles array = [
   'Application.ReadWrite.OwnedBy'
   'Application.Read.All'
   'Policy.Read.All'
-  'Policy.ReadWrite.ApplicationConfiguration'
-  'AppRoleAssignment.ReadWrite.All'
   'User.Read.All'
   'GroupMember.Read.All'
 ]
+
+@description('OPT-IN, default off: also grant graphPrivilegedAppRoles, so HTTP provision applies the claims mapping policy, owner and assignment steps itself instead of an operator. Risk: AppRoleAssignment.ReadWrite.All and Application.ReadWrite.All let whoever runs code as the app grant itself any permission (README, "Permissions"; docs/security.md).')
+param grantPrivilegedGraphRoles bool = false
+
+@description('The opt-in permissions grantPrivilegedGraphRoles adds (the operator steps of docs/security.md).')
+param graphPrivilegedAppRoles array = [
+  'Policy.ReadWrite.ApplicationConfiguration'
+  'AppRoleAssignment.ReadWrite.All'
+  'Application.ReadWrite.All'
+  'Directory.Read.All'
+]
+
+@description('APP_OWNER_OBJECT_ID: object id of the identity that must own the Aircall app; empty: the app identity itself (its token oid).')
+param appOwnerObjectId string = ''
+
+@description('AIRCALL_SIGN_ON_URL: sign-on URL the My Apps tile opens (SP-initiated sign-in); empty: the tile is hidden.')
+param aircallSignOnUrl string = 
 
 @description('Object id of the user or group that creates the webhook secrets (Key Vault Secrets Officer on the vault); empty: none. infra/deploy.sh passes the signed-in user.')
 param secretsOfficerPrincipalId string = ''
@@ -260,7 +275,7 @@ module graphPermissions './modules/graph-permissions.bicep' = if (grantGraphPerm
   name: 'graph-permissions'
   params: {
     principalId: functionApp.outputs.principalId
-    appRoles: graphAppRoles
+    appRoles: grantPrivilegedGraphRoles ? concat(graphAppRoles, graphPrivilegedAppRoles) : graphAppRoles
   }
 }
 
@@ -291,6 +306,9 @@ var appSettings = {
   AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential'
   APP_DISPLAY_NAME: appDisplayName
   APP_ID: appId
+  APP_OWNER_OBJECT_ID: appOwnerObjectId
+  AIRCALL_SIGN_ON_URL: aircallSignOnUrl
+  GRAPH_PRIVILEGED: grantPrivilegedGraphRoles ? 'true' : 'false'
   APP_ASSIGN: join(appAssign, ',')
   CLAIM_SOURCE: claimSource
   CERT_LIFETIME_DAYS: string(certLifetimeDays)

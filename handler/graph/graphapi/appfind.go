@@ -2,6 +2,7 @@ package graphapi
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
@@ -9,105 +10,133 @@ import (
 
 // AppMatch is a service principal or application a finder query matched.
 type AppMatch struct {
-	ID    string `json:"id"`
-	AppID string `json:"appId"`
+	ID          string `json:"id"`
+	AppID       string `json:"appId"`
+	DisplayName string `json:"displayName"`
 }
 
 // AppQuery runs the finder's queries: the service principals, and the
-// applications, that match an OData $filter (up to 50 of each, ids and
-// appIds only). Each Graph client implements it with its own requests.
+// applications, that match an OData $filter (up to 50 of each), and the
+// owners of one object (kind "applications" or "servicePrincipals"). Each
+// Graph client implements it with its own requests.
 type AppQuery interface {
 	ServicePrincipals(ctx context.Context, filter string) ([]AppMatch, error)
 	Applications(ctx context.Context, filter string) ([]AppMatch, error)
+	Owners(ctx context.Context, kind, id string) ([]string, error)
 }
 
 // FoundApp is the app FindApp settled on.
 type FoundApp struct {
 	// AppID is the app's appId, lower-case.
 	AppID string
-	// ServicePrincipalID is its service principal's id when a service
-	// principal matched; "" when only the application did (an earlier run
-	// stopped between tagging the two).
+	// ServicePrincipalID is its service principal's id ("" when the
+	// application has none).
 	ServicePrincipalID string
-	// By says what found it: "appId …", "tag …" or "display name …".
-	By string
 }
 
 // FindApp is the one rule that finds the Aircall app, for both clients: by
-// l.AppID when set (and nothing else); otherwise the service principals and
-// applications tagged domain.ManagedTag, then, when none is, the service
-// principal (else application) named l.DisplayName. Several distinct apps
-// matching one attempt is ECONFLICT (the finder does not guess); nothing
-// matching any attempt is ENOTFOUND.
-func FindApp(ctx context.Context, q AppQuery, l domain.AppLookup) (FoundApp, error) {
-	type attempt struct{ what, filter string }
-	var tries []attempt
-	if l.AppID != "" {
-		tries = append(tries, attempt{"appId " + l.AppID, "appId eq " + String(l.AppID)})
-	} else {
-		tries = append(tries, attempt{"tag " + domain.ManagedTag, "tags/any(t:t eq " + String(domain.ManagedTag) + ")"})
-		if l.DisplayName != "" {
-			tries = append(tries, attempt{"display name " + l.DisplayName, "displayName eq " + String(l.DisplayName)})
-		}
+// its appId, and nothing else — never by tag or display name, which anyone
+// who can register an app can copy (docs/security.md, "Which app is ours").
+// ENOTFOUND when no application has that appId.
+func FindApp(ctx context.Context, q AppQuery, appID string) (FoundApp, error) {
+	if !domain.IsGUID(appID) {
+		return FoundApp{}, domain.Errorf(domain.EINVALID, "the Aircall app's appId %q is not a GUID", appID)
 	}
-	for _, a := range tries {
-		appIDs, spOf, err := matchApps(ctx, q, a.filter, strings.HasPrefix(a.filter, "tags/"))
-		if err != nil {
-			return FoundApp{}, err
-		}
-		switch len(appIDs) {
-		case 0:
-			continue
-		case 1:
-			return FoundApp{AppID: appIDs[0], ServicePrincipalID: spOf[appIDs[0]], By: a.what}, nil
-		default:
-			return FoundApp{}, domain.Errorf(domain.ECONFLICT, "%d enterprise apps match %s (appIds %s): delete or rename the extra ones, or set APP_ID to the right appId",
-				len(appIDs), a.what, strings.Join(appIDs, ", "))
-		}
-	}
-	looked := "appId " + l.AppID
-	if l.AppID == "" {
-		looked = "tag " + domain.ManagedTag
-		if l.DisplayName != "" {
-			looked += " and display name " + l.DisplayName
-		}
-	}
-	return FoundApp{}, domain.Errorf(domain.ENOTFOUND, "no Aircall enterprise app in the tenant (looked for %s): run provision first, or set APP_ID", looked)
-}
-
-// matchApps returns the distinct appIds (lower-case, in Graph's order) of
-// the service principals matching filter and, when none does or always is
-// set, of the applications matching it; spOf maps an appId to its matching
-// service principal's id.
-func matchApps(ctx context.Context, q AppQuery, filter string, always bool) ([]string, map[string]string, error) {
-	var out []string
-	spOf := map[string]string{}
-	seen := map[string]bool{}
-	add := func(id string) {
-		if v := strings.ToLower(id); v != "" && !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
+	filter := "appId eq " + String(appID)
 	sps, err := q.ServicePrincipals(ctx, filter)
 	if err != nil {
-		return nil, nil, err
+		return FoundApp{}, err
 	}
-	for _, sp := range sps {
-		add(sp.AppID)
-		if k := strings.ToLower(sp.AppID); spOf[k] == "" {
-			spOf[k] = sp.ID
-		}
-	}
-	if len(out) > 0 && !always {
-		return out, spOf, nil
+	if len(sps) > 0 {
+		return FoundApp{AppID: strings.ToLower(sps[0].AppID), ServicePrincipalID: sps[0].ID}, nil
 	}
 	apps, err := q.Applications(ctx, filter)
 	if err != nil {
-		return nil, nil, err
+		return FoundApp{}, err
 	}
-	for _, a := range apps {
-		add(a.AppID)
+	if len(apps) == 0 {
+		return FoundApp{}, domain.Errorf(domain.ENOTFOUND, "no application in the tenant has the pinned appId %s (deleted?): an operator pins another with `handler provision --adopt <appId>`", appID)
 	}
-	return out, spOf, nil
+	return FoundApp{AppID: strings.ToLower(apps[0].AppID)}, nil
 }
+
+// ResolvePinned finds the pinned app for a job that reads it (audit,
+// diagnose): by the pinned appId only; its service principal must be the
+// pinned one, and both objects must be owned by ownerID
+// (domain.CheckOwned). It returns the service principal's id.
+func ResolvePinned(ctx context.Context, q AppQuery, pin domain.PinnedApp, ownerID string) (string, error) {
+	found, err := FindApp(ctx, q, pin.AppID)
+	if err != nil {
+		return "", err
+	}
+	if found.ServicePrincipalID == "" || !strings.EqualFold(found.ServicePrincipalID, pin.ServicePrincipalID) {
+		return "", domain.Errorf(domain.ECONFLICT, "the pinned Aircall app %s has service principal %q, not the pinned %s: an operator re-pins it with `handler provision --adopt %s`",
+			pin.AppID, found.ServicePrincipalID, pin.ServicePrincipalID, pin.AppID)
+	}
+	appOwners, err := q.Owners(ctx, "applications", pin.ObjectID)
+	if err != nil {
+		return "", err
+	}
+	spOwners, err := q.Owners(ctx, "servicePrincipals", found.ServicePrincipalID)
+	if err != nil {
+		return "", err
+	}
+	if err := domain.CheckOwned(pin.AppID, appOwners, spOwners, ownerID); err != nil {
+		return "", err
+	}
+	return found.ServicePrincipalID, nil
+}
+
+// LookAlikes lists the apps other than exceptAppID that look like the
+// Aircall app: tagged domain.ManagedTag, with Aircall's identifier URI, or
+// named displayName (application filters: the application resource's
+// tags, identifierUris and displayName support $filter with any/eq,
+// learn.microsoft.com/graph/api/resources/application). Each is reported
+// as an app.look-alike finding, never used.
+func LookAlikes(ctx context.Context, q AppQuery, exceptAppID, displayName string) ([]domain.LookAlike, error) {
+	type probe struct {
+		why, filter string
+		sps         bool
+	}
+	probes := []probe{
+		{"tag " + domain.ManagedTag, "tags/any(t:t eq " + String(domain.ManagedTag) + ")", true},
+		{"tag " + domain.ManagedTag, "tags/any(t:t eq " + String(domain.ManagedTag) + ")", false},
+		{"identifier URI " + domain.AircallEntityID, "identifierUris/any(u:u eq " + String(domain.AircallEntityID) + ")", false},
+	}
+	if strings.TrimSpace(displayName) != "" {
+		probes = append(probes, probe{"display name " + displayName, "displayName eq " + String(displayName), false})
+	}
+	byApp := map[string]*domain.LookAlike{}
+	var order []string
+	for _, p := range probes {
+		list := q.Applications
+		if p.sps {
+			list = q.ServicePrincipals
+		}
+		matches, err := list(ctx, p.filter)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range matches {
+			id := strings.ToLower(m.AppID)
+			if id == "" || strings.EqualFold(id, exceptAppID) {
+				continue
+			}
+			l := byApp[id]
+			if l == nil {
+				l = &domain.LookAlike{AppID: id, DisplayName: m.DisplayName}
+				byApp[id] = l
+				order = append(order, id)
+			}
+			if !slices.Contains(l.Why, p.why) {
+				l.Why = append(l.Why, p.why)
+			}
+		}
+	}
+	out := make([]domain.LookAlike, 0, len(order))
+	for _, id := range order {
+		out = append(out, *byApp[id])
+	}
+	return out, nil
+}
+

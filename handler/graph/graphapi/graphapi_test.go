@@ -65,9 +65,10 @@ func TestFailureErr(t *testing.T) {
 }
 
 // fakeQuery answers the finder's queries from two filter → matches maps and
-// records the queries.
+// an owners map, and records the queries.
 type fakeQuery struct {
 	sps, apps map[string][]graphapi.AppMatch
+	owners    map[string][]string
 	asked     []string
 }
 
@@ -81,46 +82,77 @@ func (q *fakeQuery) Applications(_ context.Context, f string) ([]graphapi.AppMat
 	return q.apps[f], nil
 }
 
-// TestFindApp is the app finder's rule, the same for both Graph clients.
-func TestFindApp(t *testing.T) {
-	const (
-		byID   = "appId eq 'A1'"
-		byTag  = "tags/any(t:t eq '" + domain.ManagedTag + "')"
-		byName = "displayName eq 'Aircall'"
-	)
+func (q *fakeQuery) Owners(_ context.Context, kind, id string) ([]string, error) {
+	q.asked = append(q.asked, "owners "+kind+"/"+id)
+	return q.owners[kind+"/"+id], nil
+}
+
+const (
+	pinnedAppID = "0c2b7a8e-1f3d-4c5b-9a6e-7d8f9a0b1c2d"
+	otherAppID  = "1d3c8b9f-2e4d-4d6c-8b7f-8e9f0a1b2c3d"
+	byID        = "appId eq '" + pinnedAppID + "'"
+	byTag       = "tags/any(t:t eq '" + domain.ManagedTag + "')"
+	byURI       = "identifierUris/any(u:u eq '" + domain.AircallEntityID + "')"
+	byName      = "displayName eq 'Aircall'"
+)
+
+// TestFindAppByPinnedIDOnly: the finder asks for the pinned appId and
+// nothing else — a tagged or same-named app is never a fallback.
+func TestFindAppByPinnedIDOnly(t *testing.T) {
 	m := func(id, appID string) []graphapi.AppMatch { return []graphapi.AppMatch{{ID: id, AppID: appID}} }
-	for _, tc := range []struct {
-		name      string
-		lookup    domain.AppLookup
-		sps, apps map[string][]graphapi.AppMatch
-		want      graphapi.FoundApp
-		code      domain.Code
-		asked     string
-	}{
-		{name: "by appId", lookup: domain.AppLookup{AppID: "A1", DisplayName: "Aircall"}, sps: map[string][]graphapi.AppMatch{byID: m("sp1", "A1")},
-			want: graphapi.FoundApp{AppID: "a1", ServicePrincipalID: "sp1", By: "appId A1"}, asked: "sp " + byID},
-		{name: "appId set and unknown: no fallback to the tag", lookup: domain.AppLookup{AppID: "A1"}, sps: map[string][]graphapi.AppMatch{byTag: m("sp2", "A2")},
-			code: domain.ENOTFOUND, asked: "sp " + byID + ",app " + byID},
-		{name: "by tag: service principals and applications", sps: map[string][]graphapi.AppMatch{byTag: m("sp2", "A2")}, apps: map[string][]graphapi.AppMatch{byTag: m("o2", "a2")},
-			want: graphapi.FoundApp{AppID: "a2", ServicePrincipalID: "sp2", By: "tag " + domain.ManagedTag}, asked: "sp " + byTag + ",app " + byTag},
-		{name: "tagged application whose service principal is not", apps: map[string][]graphapi.AppMatch{byTag: m("o2", "A2")},
-			want: graphapi.FoundApp{AppID: "a2", By: "tag " + domain.ManagedTag}, asked: "sp " + byTag + ",app " + byTag},
-		{name: "by name when nothing is tagged", lookup: domain.AppLookup{DisplayName: "Aircall"}, sps: map[string][]graphapi.AppMatch{byName: m("sp3", "A3")},
-			want: graphapi.FoundApp{AppID: "a3", ServicePrincipalID: "sp3", By: "display name Aircall"}, asked: "sp " + byTag + ",app " + byTag + ",sp " + byName},
-		{name: "two tagged apps: conflict", sps: map[string][]graphapi.AppMatch{byTag: append(m("sp1", "A1"), m("sp2", "A2")...)},
-			code: domain.ECONFLICT, asked: "sp " + byTag + ",app " + byTag},
-		{name: "nothing", lookup: domain.AppLookup{DisplayName: "Aircall"}, code: domain.ENOTFOUND,
-			asked: "sp " + byTag + ",app " + byTag + ",sp " + byName + ",app " + byName},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			q := &fakeQuery{sps: tc.sps, apps: tc.apps}
-			got, err := graphapi.FindApp(context.Background(), q, tc.lookup)
-			if domain.ErrorCode(err) != tc.code || got != tc.want {
-				t.Errorf("got %+v, %v; want %+v, code %q", got, err, tc.want, tc.code)
-			}
-			if a := strings.Join(q.asked, ","); a != tc.asked {
-				t.Errorf("asked %s\nwant  %s", a, tc.asked)
-			}
-		})
+	q := &fakeQuery{sps: map[string][]graphapi.AppMatch{byID: m("sp1", strings.ToUpper(pinnedAppID))}}
+	got, err := graphapi.FindApp(context.Background(), q, pinnedAppID)
+	if err != nil || got != (graphapi.FoundApp{AppID: pinnedAppID, ServicePrincipalID: "sp1"}) || strings.Join(q.asked, ",") != "sp "+byID {
+		t.Fatalf("by appId: %+v, %v, asked %v", got, err, q.asked)
+	}
+	q = &fakeQuery{sps: map[string][]graphapi.AppMatch{byTag: m("sp2", otherAppID), byName: m("sp2", otherAppID)}}
+	if _, err := graphapi.FindApp(context.Background(), q, pinnedAppID); !domain.IsCode(err, domain.ENOTFOUND) {
+		t.Fatalf("unknown pinned appId with a tagged look-alike: got %v, want ENOTFOUND", err)
+	}
+	if a := strings.Join(q.asked, ","); a != "sp "+byID+",app "+byID {
+		t.Errorf("asked %s: the finder must not look by tag or name", a)
+	}
+	if _, err := graphapi.FindApp(context.Background(), q, "x' or true"); !domain.IsCode(err, domain.EINVALID) {
+		t.Errorf("a non-GUID appId must be refused before any query: %v", err)
+	}
+}
+
+// TestResolvePinnedRefusesUnowned: the pinned app must be owned by the
+// deployment's identity on both objects.
+func TestResolvePinnedRefusesUnowned(t *testing.T) {
+	pin := domain.PinnedApp{AppID: pinnedAppID, ObjectID: "o1", ServicePrincipalID: "sp1"}
+	q := &fakeQuery{sps: map[string][]graphapi.AppMatch{byID: {{ID: "sp1", AppID: pinnedAppID}}},
+		owners: map[string][]string{"applications/o1": {"me"}, "servicePrincipals/sp1": {"someone"}}}
+	_, err := graphapi.ResolvePinned(context.Background(), q, pin, "me")
+	if !domain.IsCode(err, domain.EFORBIDDEN) || !strings.Contains(err.Error(), domain.SettingAppOwner) || !strings.Contains(err.Error(), "service principal") {
+		t.Fatalf("unowned service principal: %v", err)
+	}
+	q.owners["servicePrincipals/sp1"] = []string{"ME"}
+	if sp, err := graphapi.ResolvePinned(context.Background(), q, pin, "me"); err != nil || sp != "sp1" {
+		t.Fatalf("owned: %q, %v", sp, err)
+	}
+	pin.ServicePrincipalID = "sp-other"
+	if _, err := graphapi.ResolvePinned(context.Background(), q, pin, "me"); !domain.IsCode(err, domain.ECONFLICT) {
+		t.Fatalf("another service principal than the pinned one: %v", err)
+	}
+}
+
+// TestLookAlikes: every app with our tag, Aircall's identifier URI or our
+// name, except the pinned one, once, with every reason.
+func TestLookAlikes(t *testing.T) {
+	q := &fakeQuery{
+		sps: map[string][]graphapi.AppMatch{byTag: {{ID: "sp1", AppID: pinnedAppID}, {ID: "sp2", AppID: otherAppID, DisplayName: "Aircall"}}},
+		apps: map[string][]graphapi.AppMatch{byURI: {{ID: "o2", AppID: otherAppID, DisplayName: "Aircall"}},
+			byName: {{ID: "o3", AppID: "2e4d9c0a-3f5e-4e7d-9c8a-9f0a1b2c3d4e", DisplayName: "Aircall"}}},
+	}
+	got, err := graphapi.LookAlikes(context.Background(), q, pinnedAppID, "Aircall")
+	if err != nil || len(got) != 2 {
+		t.Fatalf("look-alikes: %+v, %v", got, err)
+	}
+	if got[0].AppID != otherAppID || strings.Join(got[0].Why, ";") != "tag "+domain.ManagedTag+";identifier URI "+domain.AircallEntityID {
+		t.Errorf("first look-alike: %+v", got[0])
+	}
+	if got[1].Why[0] != "display name Aircall" {
+		t.Errorf("second look-alike: %+v", got[1])
 	}
 }

@@ -25,26 +25,22 @@ func (c *Client) AppServicePrincipal(ctx context.Context) (string, error) {
 	return id, err
 }
 
-// FindAppServicePrincipal asks Graph for the Aircall app's service
-// principal id with the finder rule both Graph clients share
-// (graphapi.FindApp: by Options.AppID when set, else by domain.ManagedTag,
-// else by display name); ENOTFOUND when none matches, ECONFLICT when
-// several do.
+// FindAppServicePrincipal resolves the pinned Aircall app's service
+// principal with the rule both Graph clients share (graphapi.ResolvePinned:
+// by the pinned appId only, owned by Options.Owner's identity).
 func (c *Client) FindAppServicePrincipal(ctx context.Context) (string, error) {
-	q := appQuery{c}
-	found, err := graphapi.FindApp(ctx, q, domain.AppLookup{AppID: c.o.AppID, DisplayName: c.o.DisplayName})
-	if err != nil || found.ServicePrincipalID != "" {
-		return found.ServicePrincipalID, err
+	if c.o.Pin == nil || c.o.Owner == nil {
+		return "", domain.Errorf(domain.EINTERNAL, "graphrest: no pinned app source or owner wired")
 	}
-	// Only the application matched: its service principal is not tagged yet.
-	sps, err := q.ServicePrincipals(ctx, "appId eq "+graphapi.String(found.AppID))
+	pin, err := c.o.Pin(ctx)
 	if err != nil {
 		return "", err
 	}
-	if len(sps) == 0 {
-		return "", domain.Errorf(domain.ENOTFOUND, "the application with appId %s has no enterprise app (service principal): create it in the Entra admin center or run provision again", found.AppID)
+	owner, err := c.o.Owner(ctx)
+	if err != nil {
+		return "", err
 	}
-	return sps[0].ID, nil
+	return graphapi.ResolvePinned(ctx, appQuery{c}, pin, owner)
 }
 
 // appQuery runs the finder's queries as point reads.
@@ -61,13 +57,30 @@ func (q appQuery) Applications(ctx context.Context, filter string) ([]graphapi.A
 func (q appQuery) list(ctx context.Context, kind, filter string) ([]graphapi.AppMatch, error) {
 	v := url.Values{}
 	v.Set("$filter", filter)
-	v.Set("$select", "id,appId")
+	v.Set("$select", "id,appId,displayName")
 	v.Set("$top", "50")
 	var page struct {
 		Value []graphapi.AppMatch `json:"value"`
 	}
 	err := q.c.Get(ctx, "/v1.0/"+kind+"?"+v.Encode(), &page)
 	return page.Value, err
+}
+
+// Owners lists the ids of an application's or service principal's owners
+// (learn.microsoft.com/graph/api/application-list-owners,
+// serviceprincipal-list-owners; one page: an app has few owners).
+func (q appQuery) Owners(ctx context.Context, kind, id string) ([]string, error) {
+	var page struct {
+		Value []graphapi.AppMatch `json:"value"`
+	}
+	if err := q.c.Get(ctx, "/v1.0/"+kind+"/"+url.PathEscape(id)+"/owners?$select=id&$top=100", &page); err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(page.Value))
+	for _, o := range page.Value {
+		ids = append(ids, o.ID)
+	}
+	return ids, nil
 }
 
 // AppAssignments reads one page of the users and groups assigned to the

@@ -21,6 +21,7 @@ import (
 func client(t testing.TB, sim *graphsim.Server, page int) *graphrest.Client {
 	t.Helper()
 	c, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), PageSize: page,
+		Pin: sim.Tenant().FirstAppPin, Owner: graphsim.Caller,
 		ClientOptions: policy.ClientOptions{Retry: policy.RetryOptions{MaxRetries: 5, RetryDelay: 5 * time.Millisecond,
 			StatusCodes: []int{429, 503}}}})
 	if err != nil {

@@ -47,11 +47,12 @@ type Options struct {
 	BaseURL string
 	// Credential gets Graph tokens (managed identity in Azure).
 	Credential azcore.TokenCredential
-	// AppID and DisplayName find the Aircall app's service principal with
-	// the finder both Graph clients share (graphapi.FindApp): by appId when
-	// set, else by domain.ManagedTag, else by display name.
-	AppID       string
-	DisplayName string
+	// Pin returns the pinned Aircall app and Owner the object id that must
+	// own it: the app's service principal is found by the pinned appId only
+	// and refused when not owned (graphapi.ResolvePinned, the rule both Graph
+	// clients share; docs/security.md, "Which app is ours").
+	Pin   domain.PinnedAppFunc
+	Owner func(ctx context.Context) (string, error)
 	// PageSize is $top for users, assignments and members (default and max 999).
 	PageSize int
 	// OnThrottle, when set, is called for every 429 or 503 answer (before
@@ -95,12 +96,7 @@ func New(o Options) (*Client, error) {
 	if o.PageSize <= 0 || o.PageSize > 999 {
 		o.PageSize = 999
 	}
-	scope := u.Scheme + "://" + u.Host + "/.default"
-	if u.Scheme == "http" {
-		// Only the local simulator is reached over http (config allows it
-		// for loopback hosts only); its token scope is Graph's.
-		scope = "https://graph.microsoft.com/.default"
-	}
+	scope := graphapi.Scope(u)
 	bearer := runtime.NewBearerTokenPolicy(o.Credential, []string{scope}, &policy.BearerTokenOptions{
 		InsecureAllowCredentialWithHTTP: u.Scheme == "http",
 	})

@@ -40,7 +40,7 @@ func TestBulkDirectoryConformance(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		d, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), PageSize: 2, AppID: app.AppID})
+		d, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), PageSize: 2, Pin: app.PinFunc(), Owner: graphsim.Caller})
 		if err != nil {
 			t.Fatal(err)
 		}

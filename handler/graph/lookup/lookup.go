@@ -37,11 +37,11 @@ type Options struct {
 	BaseURL string
 	// Credential gets Graph tokens (managed identity in Azure).
 	Credential azcore.TokenCredential
-	// AppID is the Aircall app's appId when known (APP_ID); otherwise the
-	// app's service principal is found by domain.ManagedTag, then
-	// DisplayName (graphapi.FindApp, the rule both Graph clients share).
-	AppID       string
-	DisplayName string
+	// Pin and Owner find the pinned Aircall app's service principal, by its
+	// appId only and owned by Owner's identity (graphapi.ResolvePinned, the
+	// rule both Graph clients share).
+	Pin   domain.PinnedAppFunc
+	Owner func(ctx context.Context) (string, error)
 	// CacheFor is how long app-wide facts (service principal, assignments,
 	// claim configuration) are reused; default 1 minute.
 	CacheFor time.Duration
@@ -76,7 +76,7 @@ func New(o Options) (*Directory, error) {
 		o.ClientOptions.Retry = policy.RetryOptions{MaxRetries: 4, RetryDelay: 500 * time.Millisecond, MaxRetryDelay: 30 * time.Second,
 			StatusCodes: []int{http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusBadGateway, http.StatusGatewayTimeout, http.StatusInternalServerError}}
 	}
-	c, err := graphrest.New(graphrest.Options{BaseURL: o.BaseURL, Credential: o.Credential, AppID: o.AppID, DisplayName: o.DisplayName,
+	c, err := graphrest.New(graphrest.Options{BaseURL: o.BaseURL, Credential: o.Credential, Pin: o.Pin, Owner: o.Owner,
 		ClientOptions: o.ClientOptions})
 	if err != nil {
 		return nil, err

@@ -53,7 +53,7 @@ func simDirectory(t *testing.T, seed porttest.DirectorySeed) (*lookup.Directory,
 			t.Fatal(err)
 		}
 	}
-	d, err := lookup.New(lookup.Options{BaseURL: srv.URL(), Credential: srv.Credential(), DisplayName: "Aircall SAML SSO"})
+	d, err := lookup.New(lookup.Options{BaseURL: srv.URL(), Credential: srv.Credential(), Pin: app.PinFunc(), Owner: graphsim.Caller})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestThrottlingAndFaults(t *testing.T) {
 
 func TestMissingApp(t *testing.T) {
 	srv := graphsim.Start(t, graphsim.Options{Seed: 1})
-	d, _ := lookup.New(lookup.Options{BaseURL: srv.URL(), Credential: srv.Credential()})
+	d, _ := lookup.New(lookup.Options{BaseURL: srv.URL(), Credential: srv.Credential(), Pin: srv.Tenant().FirstAppPin, Owner: graphsim.Caller})
 	_, err := d.EmailClaim(context.Background())
 	if !domain.IsCode(err, domain.ENOTFOUND) {
 		t.Fatalf("no app in the tenant: got %v, want ENOTFOUND with advice", err)

@@ -256,4 +256,3 @@ func isIdentifierURIRefusal(f *graphapi.Failure) bool {
 	m := strings.ToLower(f.Message)
 	return strings.Contains(m, "identifier uri") || strings.Contains(m, "identifieruris") || strings.Contains(m, "aka.ms/identifier-uri")
 }
-

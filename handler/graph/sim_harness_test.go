@@ -39,6 +39,9 @@ type simHarness struct {
 	// failNext makes the next n Graph calls whose path ends with suffix
 	// answer status.
 	failNext func(n, status int, suffix string)
+	// failAfter makes the next n Graph POSTs whose path ends with suffix be
+	// carried out and then answered with status (a 504 after the write).
+	failAfter func(n, status int, suffix string)
 	// call sends one Graph request with the identity's token and returns
 	// the status and the decoded JSON answer (nil when there is none).
 	call func(method, path string, body any) (int, map[string]any)
@@ -73,6 +76,9 @@ func newSim(t *testing.T) *simHarness {
 		countApps:            func() int { return len(tn.Apps()) },
 		failNext: func(n, status int, suffix string) {
 			tn.FailNext(n, status, func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, suffix) })
+		},
+		failAfter: func(n, status int, suffix string) {
+			tn.FailAfter(n, status, func(r *http.Request) bool { return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, suffix) })
 		},
 		call: func(method, path string, body any) (int, map[string]any) {
 			return call(t, s.URL(), cred, method, path, body)

@@ -70,7 +70,11 @@ func checkConverged(t *testing.T, s *simHarness, c *graph.Client) domain.App {
 	if n := s.countApps(); n != 1 {
 		t.Fatalf("%d applications in the tenant, want 1", n)
 	}
-	app, err := c.FindApp(ctx, domain.AppLookup{})
+	tagged, err := c.LookAlikes(ctx, "", "")
+	if err != nil || len(tagged) != 1 {
+		t.Fatalf("tagged apps %+v, %v; want 1", tagged, err)
+	}
+	app, err := c.FindApp(ctx, domain.AppLookup{AppID: tagged[0].AppID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,6 +143,9 @@ func TestProvisionDriftedAppOverSimulator(t *testing.T) {
 	must(t, c.PatchApplication(ctx, app.ObjectID, domain.ApplicationPatch{IdentifierURIs: []string{domain.AircallEntityID}, RedirectURIs: []string{"https://sso.aircall.io/old"}}))
 	must(t, c.PatchServicePrincipal(ctx, app.ServicePrincipalID, domain.ServicePrincipalPatch{SSOMode: &password}))
 	if _, err := c.SetEmailClaim(ctx, app.ServicePrincipalID, domain.ClaimFromMail, "hand-made mail claim", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := job.Pins.SavePin(ctx, domain.PinnedApp{AppID: app.AppID, ObjectID: app.ObjectID, ServicePrincipalID: app.ServicePrincipalID, Origin: domain.PinAdopted}, ""); err != nil {
 		t.Fatal(err)
 	}
 	plan, err := job.Plan(ctx, provision.Request{DryRun: true})

@@ -139,4 +139,3 @@ func LookAlikes(ctx context.Context, q AppQuery, exceptAppID, displayName string
 	}
 	return out, nil
 }
-

@@ -11,25 +11,39 @@ set -euo pipefail
 
 GRAPH_APP_ID=00000003-0000-0000-c000-000000000000
 GRAPH_URL=${GRAPH_URL:-https://graph.microsoft.com}
+# The default: reads, plus writes on the app the identity owns. No tier-0
+# permission (docs/security.md; infra/infra_test.go checks this list against
+# main.bicep's graphAppRoles, README and docs/security.md).
 PERMISSIONS=(
   Application.ReadWrite.OwnedBy
   Application.Read.All
   Policy.Read.All
-  Policy.ReadWrite.ApplicationConfiguration
-  AppRoleAssignment.ReadWrite.All
   User.Read.All
   GroupMember.Read.All
+)
+# --privileged (opt-in, risky: see README "Permissions"): HTTP provision may
+# then apply the claims policy, owner and assignment steps itself. Matches
+# main.bicep's graphPrivilegedAppRoles.
+PRIVILEGED_PERMISSIONS=(
+  Policy.ReadWrite.ApplicationConfiguration
+  AppRoleAssignment.ReadWrite.All
+  Application.ReadWrite.All
+  Directory.Read.All
 )
 
 usage() {
   cat <<USAGE
-usage: infra/grant-graph-permissions.sh PRINCIPAL_OBJECT_ID
-       infra/grant-graph-permissions.sh -g RESOURCE_GROUP -n FUNCTION_APP
+usage: infra/grant-graph-permissions.sh [--privileged] PRINCIPAL_OBJECT_ID
+       infra/grant-graph-permissions.sh [--privileged] -g RESOURCE_GROUP -n FUNCTION_APP
 
 Grants these Microsoft Graph application permissions to the managed identity
 (service principal object id PRINCIPAL_OBJECT_ID, or the Function App's
 system-assigned identity):
 $(printf '  %s\n' "${PERMISSIONS[@]}")
+
+--privileged also grants (opt-in; any code running as the app could then
+grant itself any permission — README, "Permissions"; set GRAPH_PRIVILEGED=true):
+$(printf '  %s\n' "${PRIVILEGED_PERMISSIONS[@]}")
 
 Needs: az login as a Privileged Role Administrator or Global Administrator.
 Env: GRAPH_URL (default https://graph.microsoft.com) for other clouds.
@@ -44,6 +58,7 @@ while [[ $# -gt 0 ]]; do
     -g | --resource-group) group=${2:?-g needs a value}; shift 2 ;;
     -n | --name) app=${2:?-n needs a value}; shift 2 ;;
     -h | --help) usage; exit 0 ;;
+    --privileged) PERMISSIONS+=("${PRIVILEGED_PERMISSIONS[@]}"); shift ;;
     -*) echo "unknown option $1" >&2; usage >&2; exit 2 ;;
     *) principal=$1; shift ;;
   esac

@@ -204,13 +204,14 @@ func TestEveryFunctionThroughTheHost(t *testing.T) {
 	}
 }
 
-// TestArchiveNeedsTheApp: without APP_ID and without a way to find the app
-// (no Graph, no Blob), the archive fails naming APP_ID.
+// TestArchiveNeedsTheApp: without a way to find the pinned app (no Graph,
+// no Blob), the archive fails naming the setting to check; APP_ID alone is
+// no longer enough (the app is resolved by its pin, docs/security.md).
 func TestArchiveNeedsTheApp(t *testing.T) {
 	a := app.New(&config.Config{TenantID: "72f988bf-86f1-41af-91ab-2d7cd011db47"}, nil, slog.New(slog.DiscardHandler))
 	_, err := a.Archiver().Run(context.Background(), nil)
-	if !domain.IsCode(err, domain.EUNAVAILABLE) || !strings.Contains(err.Error(), "APP_ID") {
-		t.Fatalf("got %v, want EUNAVAILABLE naming APP_ID", err)
+	if !domain.IsCode(err, domain.EUNAVAILABLE) || !strings.Contains(err.Error(), "GRAPH_BASE_URL") {
+		t.Fatalf("got %v, want EUNAVAILABLE naming GRAPH_BASE_URL", err)
 	}
 }
 

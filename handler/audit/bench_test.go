@@ -56,7 +56,7 @@ func BenchmarkScanFullWallTime(b *testing.B) {
 		sim.Tenant().SetLatency(latency)
 		sim.Tenant().SetBudget(graphsim.DefaultBudget(n), 10*time.Second)
 		sink := &countSink{}
-		dir, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential()})
+		dir, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), Pin: sim.Tenant().FirstAppPin, Owner: graphsim.Caller})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -147,11 +147,17 @@ type childResult struct {
 	NumGC        uint32  `json:"numGC"`
 }
 
+// childPin is the simulated tenant's pinned app, as JSON for the child.
+func childPin(sim *graphsim.Server) string {
+	b, _ := json.Marshal(sim.Tenant().Apps()[0].Pin())
+	return string(b)
+}
+
 // runChild runs TestAuditChild in a new process of this test binary.
 func runChild(tb testing.TB, sim *graphsim.Server, n int) childResult {
 	tb.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestAuditChild$", "-test.v")
-	cmd.Env = append(os.Environ(), "AUDIT_CHILD=1", "AUDIT_CHILD_GRAPH="+sim.URL(), "AUDIT_CHILD_USERS="+strconv.Itoa(n),
+	cmd.Env = append(os.Environ(), "AUDIT_CHILD=1", "AUDIT_CHILD_GRAPH="+sim.URL(), "AUDIT_CHILD_PIN="+childPin(sim), "AUDIT_CHILD_USERS="+strconv.Itoa(n),
 		"IDENTITY_ENDPOINT="+sim.IdentityEndpoint(), "IDENTITY_HEADER="+sim.IdentityHeader())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -185,7 +191,12 @@ func TestAuditChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := graphrest.New(graphrest.Options{BaseURL: os.Getenv("AUDIT_CHILD_GRAPH"), Credential: cred})
+	var pin domain.PinnedApp
+	if err := json.Unmarshal([]byte(os.Getenv("AUDIT_CHILD_PIN")), &pin); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := graphrest.New(graphrest.Options{BaseURL: os.Getenv("AUDIT_CHILD_GRAPH"), Credential: cred, Owner: graphsim.Caller,
+		Pin: func(context.Context) (domain.PinnedApp, error) { return pin, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}

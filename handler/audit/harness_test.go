@@ -92,6 +92,7 @@ func newFixture(t testing.TB, sim *graphsim.Server, scope domain.AuditScope) *fi
 		Budget: time.Hour, ProgressEvery: time.Hour}
 	var err error
 	f.bulk, err = graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), PageSize: 200,
+		Pin: sim.Tenant().FirstAppPin, Owner: graphsim.Caller,
 		OnThrottle:    f.job.OnThrottle,
 		ClientOptions: policy.ClientOptions{Retry: fastRetry()}})
 	if err != nil {
@@ -99,6 +100,7 @@ func newFixture(t testing.TB, sim *graphsim.Server, scope domain.AuditScope) *fi
 	}
 	f.job.Directory = f.bulk
 	dir, err := lookup.New(lookup.Options{BaseURL: sim.URL(), Credential: sim.Credential(), CacheFor: time.Nanosecond,
+		Pin: sim.Tenant().FirstAppPin, Owner: graphsim.Caller,
 		ClientOptions: policy.ClientOptions{Retry: fastRetry()}})
 	if err != nil {
 		t.Fatal(err)

@@ -21,8 +21,8 @@ func TestRunProvision(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := out.String()
-	for _, want := range []string{"Plan: 11 step(s), nothing changed yet.", "#  STEP", "1  create-app", "4  sso-mode", "preferredSingleSignOnMode", "none", "saml",
-		"8  assign", "appRoleAssignedTo 0f1e2d3c-4b5a-4968-8776-655443322110", "Next: The Aircall app does not exist yet"} {
+	for _, want := range []string{"Plan: 11 step(s), nothing changed yet.", "#   STEP", "1   create-app", "4   sso-mode", "preferredSingleSignOnMode", "none", "saml",
+		"11  assign", "appRoleAssignedTo 0f1e2d3c-4b5a-4968-8776-655443322110", "Next: The Aircall app does not exist yet"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("dry-run output lacks %q:\n%s", want, s)
 		}
@@ -34,7 +34,7 @@ func TestRunProvision(t *testing.T) {
 	if err := run(ctx, cli.ParseProvision, jobs{prov: job}, &out, nil); err != nil {
 		t.Fatal(err)
 	}
-	if s := out.String(); !strings.Contains(s, "Applied 7 step(s).") || !strings.Contains(s, "federationmetadata.xml?appid=") {
+	if s := out.String(); !strings.Contains(s, "Applied 10 step(s).") || !strings.Contains(s, "federationmetadata.xml?appid=") {
 		t.Errorf("apply output:\n%s", s)
 	}
 	out.Reset()

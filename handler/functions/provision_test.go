@@ -78,7 +78,7 @@ func TestProvisionFunctionPolicyRefusal(t *testing.T) {
 	status, out := provisionCall(t, fn, "application/json", `{}`)
 	e, _ := out["error"].(map[string]any)
 	msg, _ := e["message"].(string)
-	if status != 422 || e["code"] != string(domain.EUNPROCESSABLE) || !strings.Contains(msg, "requestedAccessTokenVersion") || !strings.Contains(msg, "Already done: create-app, sso-mode") {
+	if status != 422 || e["code"] != string(domain.EUNPROCESSABLE) || !strings.Contains(msg, "requestedAccessTokenVersion") || !strings.Contains(msg, "Already done: create-app, pin, owner, sso-mode") {
 		t.Fatalf("status %d answer %v", status, out)
 	}
 }

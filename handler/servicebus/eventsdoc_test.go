@@ -58,6 +58,8 @@ func docExamples(t *testing.T) []domain.Finding {
 	nf.Ticket = "ZD-4711"
 	nf.Subject = "ticket/ZD-4711/user/gina.rossi@contoso.com"
 	out = append(out, nf)
+	out = append(out, domain.LookAlikeFindings([]domain.LookAlike{{AppID: "5d6e7f80-9a1b-4c2d-8e3f-4a5b6c7d8e9f", DisplayName: "Aircall SAML SSO",
+		Why: []string{"tag aircall-entra-sso:managed", "identifier URI urn:amazon:cognito:sp:us-west-2_hZkGBmIsz"}}}, exampleApp, now)...)
 	out = append(out,
 		domain.Finding{
 			Kind: domain.FindingAppDrift, Severity: domain.SeverityError, Key: "app/" + exampleApp + "/replyUrl",

@@ -192,3 +192,19 @@ func (t *Tenant) FirstAppPin(context.Context) (domain.PinnedApp, error) {
 	}
 	return apps[0].Pin(), nil
 }
+
+// DeleteApp deletes the application with appID and its service principal
+// (an administrator removing an app).
+func (t *Tenant) DeleteApp(appID string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	app, sp := t.appByAppID(appID), t.spByAppID(appID)
+	if app == nil {
+		return fmt.Errorf("graphsim: no app %s", appID)
+	}
+	delete(t.apps, app.str("id"))
+	if sp != nil {
+		delete(t.sps, sp.str("id"))
+	}
+	return nil
+}

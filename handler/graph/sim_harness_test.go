@@ -78,7 +78,9 @@ func newSim(t *testing.T) *simHarness {
 			tn.FailNext(n, status, func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, suffix) })
 		},
 		failAfter: func(n, status int, suffix string) {
-			tn.FailAfter(n, status, func(r *http.Request) bool { return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, suffix) })
+			tn.FailAfter(n, status, func(r *http.Request) bool {
+				return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, suffix)
+			})
 		},
 		call: func(method, path string, body any) (int, map[string]any) {
 			return call(t, s.URL(), cred, method, path, body)

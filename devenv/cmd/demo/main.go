@@ -110,7 +110,7 @@ func run(dist string, verbose bool) error {
 // with registerStep, and run in stepOrder.
 var steps = map[string]func(d *demo) error{}
 
-var stepOrder = []string{"provision", "archive", "audit", "webhook", "events"}
+var stepOrder = []string{"look-alike", "provision", "archive", "audit", "webhook", "events"}
 
 func registerStep(name string, fn func(d *demo) error) { steps[name] = fn }
 

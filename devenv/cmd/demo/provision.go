@@ -23,6 +23,9 @@ type provisionAnswer struct {
 	} `json:"app"`
 	FederationMetadataURL string `json:"federationMetadataUrl"`
 	NextStep              string `json:"nextStep"`
+	OperatorSteps         []struct {
+		Step string `json:"step"`
+	} `json:"operatorSteps"`
 }
 
 // demoProvision plans, applies and plans again: the second plan is empty.
@@ -63,6 +66,18 @@ func demoProvision(d *demo) error {
 	}
 	if applied.App == nil || !strings.Contains(applied.FederationMetadataURL, applied.App.AppID) {
 		return fmt.Errorf("the apply answer lacks the app's ids or metadata URL")
+	}
+	if len(applied.OperatorSteps) == 0 {
+		return fmt.Errorf("the HTTP provision (default permissions) should leave the claims policy and assignments to an operator")
+	}
+	title(d.out, "handler provision (an operator applies the steps the Function App's identity may not)")
+	out, err := runOperator(d, "provision")
+	fmt.Fprint(d.out, out)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(out, "email-claim") || !strings.Contains(out, "assign") {
+		return fmt.Errorf("the operator run did not apply the claims policy and assignments")
 	}
 	again, err := post("POST /api/provision {\"dryRun\":true} (plan again: nothing to do)", `{"dryRun":true}`, http.StatusOK)
 	if err != nil {

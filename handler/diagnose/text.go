@@ -42,6 +42,11 @@ func text(d *Diagnosis) string {
 	if d.Verdict == VerdictOK {
 		b.WriteString("If Aircall still says \"Authentication has failed\", the person's Aircall user must have exactly the email above; change it in Aircall.\n")
 	}
+	if d.Verdict == VerdictOK || d.Verdict == VerdictAtRisk {
+		// Aircall refuses IdP-initiated SAML sign-in (docs/aircall.md): the
+		// My Apps tile is hidden or opens Aircall's sign-on URL (docs/security.md).
+		b.WriteString("Sign in from Aircall with \"Sign in with SSO\"; starting from the My Apps tile (IdP-initiated) fails.\n")
+	}
 	return strings.TrimRight(b.String(), "\n")
 }
 

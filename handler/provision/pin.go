@@ -174,3 +174,17 @@ func (e *executor) owner(ctx context.Context, s Step, app *domain.App) (Step, er
 	s.After = e.st.OwnerID
 	return s, nil
 }
+
+// OperatorStep reports whether s needs a permission the default deployment
+// does not give the Function App's identity (docs/security.md): the claims
+// mapping policy, assignments, and adding an owner to an existing app. The
+// HTTP provision plans these and answers which command applies them.
+func OperatorStep(s Step, st State) bool {
+	switch s.Kind {
+	case StepEmailClaim, StepAssign:
+		return true
+	case StepOwner:
+		return st.App != nil
+	}
+	return false
+}

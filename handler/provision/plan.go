@@ -139,11 +139,6 @@ const (
 	StepAssign              StepKind = "assign"
 )
 
-// HideAppTag is the service principal tag that hides an app from My Apps
-// and the Microsoft 365 launcher ("Hide an Enterprise application",
-// learn.microsoft.com/entra/identity/enterprise-apps/hide-application-from-user-portal).
-const HideAppTag = "HideApp"
-
 var stepOrder = map[StepKind]int{
 	StepCreateApp: 0, StepPin: 1, StepOwner: 2, StepTag: 3, StepSSOMode: 4, StepIdentifierURI: 5, StepReplyURL: 6,
 	StepAddCertificate: 7, StepActivateCertificate: 8, StepMyAppsTile: 9, StepEmailClaim: 10, StepAssign: 11,
@@ -164,20 +159,6 @@ var Permissions = map[StepKind]string{
 	StepActivateCertificate: "Application.ReadWrite.OwnedBy",
 	StepEmailClaim:          "Policy.ReadWrite.ApplicationConfiguration and Application.ReadWrite.OwnedBy (operator identity)",
 	StepAssign:              "AppRoleAssignment.ReadWrite.All (operator identity)",
-}
-
-// OperatorStep reports whether s needs a permission the default deployment
-// does not give the Function App's identity (docs/security.md): the claims
-// mapping policy, assignments, and adding an owner to an existing app. The
-// HTTP provision plans these and answers which command applies them.
-func OperatorStep(s Step, st State) bool {
-	switch s.Kind {
-	case StepEmailClaim, StepAssign:
-		return true
-	case StepOwner:
-		return st.App != nil
-	}
-	return false
 }
 
 // Step is one change of the plan.
@@ -299,34 +280,6 @@ func MakePlan(d Desired, st State, now time.Time) []Step {
 	}
 	sort.SliceStable(steps, func(i, j int) bool { return stepOrder[steps[i].Kind] < stepOrder[steps[j].Kind] })
 	return steps
-}
-
-// tileStep plans the My Apps tile: hidden (HideApp) unless a sign-on URL
-// is configured, in which case the tile opens it (an SP-initiated sign-in;
-// Aircall refuses IdP-initiated ones, docs/aircall.md).
-func tileStep(d Desired, app *domain.App) (Step, bool) {
-	hidden := hasFold(app.ServicePrincipalTags, HideAppTag)
-	if d.SignOnURL == "" {
-		if hidden {
-			return Step{}, false
-		}
-		return Step{Kind: StepMyAppsTile, Target: "servicePrincipal", Setting: "tags " + HideAppTag,
-			Before: "tile shown (IdP-initiated sign-in, which Aircall refuses)", After: "tile hidden"}, true
-	}
-	if !hidden && app.LoginURL == d.SignOnURL {
-		return Step{}, false
-	}
-	return Step{Kind: StepMyAppsTile, Target: "servicePrincipal", Setting: "loginUrl",
-		Before: orNone(app.LoginURL), After: d.SignOnURL + " (tile starts Aircall's SP-initiated sign-in)"}, true
-}
-
-func hasFold(list []string, v string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, v) {
-			return true
-		}
-	}
-	return false
 }
 
 // certSteps plans the signing certificate: nothing when the active one is

@@ -40,3 +40,7 @@ func TestMissingSettings(t *testing.T) {
 		t.Fatalf("error leaks the account key: %s", got)
 	}
 }
+
+func TestPinStoreConformance(t *testing.T) {
+	porttest.PinStore(t, func(t *testing.T) domain.PinStore { return newStore(t).Pins() })
+}

@@ -15,3 +15,7 @@ func TestLockConformance(t *testing.T) {
 func TestCheckpointConformance(t *testing.T) {
 	porttest.CheckpointStore(t, func(*testing.T) domain.CheckpointStore { return inmem.NewCheckpoints() })
 }
+
+func TestPinStoreConformance(t *testing.T) {
+	porttest.PinStore(t, func(*testing.T) domain.PinStore { return &inmem.Pins{} })
+}

@@ -107,11 +107,14 @@ func (c *Client) instantiateOnce(ctx context.Context, displayName string, before
 		return objectID, spID, appID, mapError(err, "instantiate the non-gallery application template "+c.o.TemplateID, permInstanti)
 	}
 	c.log.Warn("instantiate: uncertain outcome, looking for the app before trying again", "error", err.Error())
-	var found bool
+	// searched: the last lookup completed and found nothing new; only then,
+	// once replication has been waited out, is the call sent again.
+	var found, searched bool
 	lerr := c.waitFor(ctx, "the app an uncertain instantiate may have created", func() error {
 		var ferr error
 		objectID, spID, appID, found, ferr = c.createdSince(ctx, displayName, before)
-		if ferr == nil && !found {
+		searched = ferr == nil && !found
+		if searched {
 			return domain.Errorf(domain.ENOTFOUND, "no new application named %q", displayName)
 		}
 		return ferr
@@ -120,10 +123,10 @@ func (c *Client) instantiateOnce(ctx context.Context, displayName string, before
 	case found:
 		c.log.Info("instantiate had created the app", "appId", appID)
 		return objectID, spID, appID, nil
-	case lerr != nil && !domain.IsCode(lerr, domain.EUNAVAILABLE):
-		return "", "", "", lerr
 	case ctx.Err() != nil:
 		return "", "", "", mapError(ctx.Err(), "instantiate", permInstanti)
+	case lerr != nil && !searched:
+		return "", "", "", lerr
 	}
 	objectID, spID, appID, err = post()
 	return objectID, spID, appID, mapError(err, "instantiate the non-gallery application template "+c.o.TemplateID+" (second attempt)", permInstanti)

@@ -65,6 +65,11 @@ func TestAuditSurvivesSIGKILL(t *testing.T) {
 	// how many user requests a clean scan makes and how many of them plan
 	// the shards ($count probes); the kills land at five random points of
 	// the scan that follows the planning.
+	// An operator adopts the tenant's app first: the audit reads the pinned
+	// app only (docs/security.md).
+	if out, err := child("provision --adopt " + sim.Tenant().Apps()[0].AppID).CombinedOutput(); err != nil {
+		t.Fatalf("adopt: %v\n%s", err, out)
+	}
 	atStart := userPages()
 	out, err := child("audit --full --dry-run --json").Output()
 	if err != nil {

@@ -72,6 +72,15 @@ func TestEveryFunctionThroughTheHost(t *testing.T) {
 			t.Errorf("close: %v", err)
 		}
 	}()
+	// The tenant's seeded app was adopted by an operator earlier
+	// (`handler provision --adopt`): it is the pinned app.
+	store, err := a.BlobStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Pins().SavePin(context.Background(), sim.Tenant().Apps()[0].Pin(), ""); err != nil {
+		t.Fatal(err)
+	}
 	h, err := devhost.New(devhost.Options{AppRoot: filepath.Join(devhost.RepoRoot(), "functions"), Handler: a.Handler(),
 		FunctionKey: fnKey, MasterKey: masterKey})
 	if err != nil {

@@ -294,7 +294,7 @@ func TestConcurrentProvisionOverSimulator(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			job := newSimJob(t, s) // each caller its own adapter, as separate instances would
-			job.Lock = store.Lock()
+			job.Lock, job.Pins = store.Lock(), store.Pins()
 			res, err := job.Apply(ctx, provision.Request{})
 			if err != nil {
 				t.Errorf("concurrent apply: %v", err)

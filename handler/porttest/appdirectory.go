@@ -66,6 +66,13 @@ func AppDirectory(t *testing.T, newHarness func(t *testing.T) AppDirectoryHarnes
 		if err := h.Dir.AddOwner(ctx, app.ObjectID, app.ServicePrincipalID, owners.Application[0]); err != nil {
 			t.Fatalf("adding an existing owner is a no-op: %v", err)
 		}
+		const operatorOwner = "e0000000-0000-4000-8000-0000000000e1"
+		if err := h.Dir.AddOwner(ctx, app.ObjectID, app.ServicePrincipalID, operatorOwner); err != nil {
+			t.Fatalf("add an owner: %v", err)
+		}
+		if o, err := h.Dir.Owners(ctx, app.ObjectID, app.ServicePrincipalID); err != nil || len(o.Application) != 2 || len(o.ServicePrincipal) != 2 {
+			t.Fatalf("owners after adding one: %+v, %v", o, err)
+		}
 		if l, err := h.Dir.LookAlikes(ctx, app.AppID, "Aircall conformance"); err != nil || len(l) != 0 {
 			t.Fatalf("look-alikes of the only app: %+v, %v", l, err)
 		}
@@ -133,6 +140,12 @@ func AppDirectory(t *testing.T, newHarness func(t *testing.T) AppDirectoryHarnes
 		}
 		if st, _ = h.Dir.EmailClaim(ctx, app.ServicePrincipalID); st.Source != domain.ClaimFromMail || st.PolicyID != mail.PolicyID {
 			t.Fatalf("claim after switching: %+v, want mail from policy %s", st, mail.PolicyID)
+		}
+		// Back to the UPN: the policy recorded in the pin is found again by
+		// its id, not created anew (nor searched for in the tenant's list).
+		back, err := h.Dir.SetEmailClaim(ctx, app.ServicePrincipalID, domain.ClaimFromUPN, "conformance upn", set.PolicyID)
+		if err != nil || back.PolicyID != set.PolicyID {
+			t.Fatalf("switch back with the known policy %s: %+v, %v", set.PolicyID, back, err)
 		}
 	})
 

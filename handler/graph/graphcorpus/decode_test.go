@@ -29,6 +29,7 @@ func sdkFactories() map[string]serialization.ParsableFactory {
 		"ClaimsMappingPolicy":                   models.CreateClaimsMappingPolicyFromDiscriminatorValue,
 		"AppRoleAssignmentCollectionResponse":   models.CreateAppRoleAssignmentCollectionResponseFromDiscriminatorValue,
 		"AppRoleAssignment":                     models.CreateAppRoleAssignmentFromDiscriminatorValue,
+		"DirectoryObjectCollectionResponse":     models.CreateDirectoryObjectCollectionResponseFromDiscriminatorValue,
 	}
 }
 

@@ -73,7 +73,7 @@ func recordAdapterCalls(t *testing.T) []string {
 		porttest.BulkDirectory(t, func(t *testing.T, seed porttest.DirectorySeed) porttest.BulkDirectoryHarness {
 			sim := rec.start(t, graphsim.Options{Seed: 1})
 			app, groupID := seedTenant(t, sim.Tenant(), seed, false)
-			d, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), PageSize: 2, AppID: app.AppID})
+			d, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), PageSize: 2, Pin: app.PinFunc(), Owner: graphsim.Caller})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,7 +87,7 @@ func recordAdapterCalls(t *testing.T) []string {
 		porttest.UserDirectory(t, func(t *testing.T, seed porttest.DirectorySeed) domain.UserDirectory {
 			sim := rec.start(t, graphsim.Options{Seed: 1})
 			seedTenant(t, sim.Tenant(), seed, true)
-			d, err := lookup.New(lookup.Options{BaseURL: sim.URL(), Credential: sim.Credential(), DisplayName: "Aircall SAML SSO"})
+			d, err := lookup.New(lookup.Options{BaseURL: sim.URL(), Credential: sim.Credential(), Pin: sim.Tenant().FirstAppPin, Owner: graphsim.Caller})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,7 +109,7 @@ func recordAdapterCalls(t *testing.T) []string {
 				t.Fatal(err)
 			}
 		}
-		d, err := lookup.New(lookup.Options{BaseURL: sim.URL(), Credential: sim.Credential(), DisplayName: "Aircall SAML SSO"})
+		d, err := lookup.New(lookup.Options{BaseURL: sim.URL(), Credential: sim.Credential(), Pin: sim.Tenant().FirstAppPin, Owner: graphsim.Caller})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,11 +18,21 @@ import (
 
 // The fixtures' own ids (testdata/*.json).
 const (
-	fxAppID = "a0000000-0000-4000-8000-0000000000a2"
-	fxSP    = "a0000000-0000-4000-8000-0000000000a3"
-	fxUser  = "b0000000-0000-4000-8000-0000000000b1"
-	fxGroup = "c0000000-0000-4000-8000-0000000000c1"
+	fxObject = "a0000000-0000-4000-8000-0000000000a1"
+	fxAppID  = "a0000000-0000-4000-8000-0000000000a2"
+	fxSP     = "a0000000-0000-4000-8000-0000000000a3"
+	fxUser   = "b0000000-0000-4000-8000-0000000000b1"
+	fxGroup  = "c0000000-0000-4000-8000-0000000000c1"
+	fxOwner  = "e0000000-0000-4000-8000-0000000000e1"
 )
+
+// fxPin and fxOwnerID resolve the fixtures' app as the pinned one, owned
+// by the fixtures' owner (docs/security.md).
+func fxPin(context.Context) (domain.PinnedApp, error) {
+	return domain.PinnedApp{AppID: fxAppID, ObjectID: fxObject, ServicePrincipalID: fxSP}, nil
+}
+
+func fxOwnerID(context.Context) (string, error) { return fxOwner, nil }
 
 type staticCred struct{}
 
@@ -93,7 +103,7 @@ func TestRESTDecodesTheDocumentedExamples(t *testing.T) {
 	fs := loadFixtures(t)
 	srv := fixtureServer(t, fs, nil)
 	ctx := context.Background()
-	c, err := graphrest.New(graphrest.Options{BaseURL: srv.URL, Credential: staticCred{}, AppID: fxAppID})
+	c, err := graphrest.New(graphrest.Options{BaseURL: srv.URL, Credential: staticCred{}, Pin: fxPin, Owner: fxOwnerID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +137,7 @@ func TestRESTDecodesTheDocumentedExamples(t *testing.T) {
 	if sp, err := c.FindAppServicePrincipal(ctx); err != nil || sp != fxSP {
 		t.Errorf("applications/servicePrincipals lists through graphrest: %q %v", sp, err)
 	}
-	d, err := lookup.New(lookup.Options{BaseURL: srv.URL, Credential: staticCred{}, AppID: fxAppID})
+	d, err := lookup.New(lookup.Options{BaseURL: srv.URL, Credential: staticCred{}, Pin: fxPin, Owner: fxOwnerID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +172,7 @@ func TestLookupDecodesMemberOf(t *testing.T) {
 	assignment := `{"value":[{"id":"e1","appRoleId":"18d14569-c3bd-439b-9a66-3a2aee01d14f","principalDisplayName":"Aircall users","principalId":"` + fxGroup +
 		`","principalType":"Group","resourceId":"` + fxSP + `"}]}`
 	srv := fixtureServer(t, fs, map[string]string{"GET /v1.0/users": string(expand), "GET /v1.0/servicePrincipals/{id}/appRoleAssignedTo": assignment})
-	d, err := lookup.New(lookup.Options{BaseURL: srv.URL, Credential: staticCred{}, AppID: fxAppID})
+	d, err := lookup.New(lookup.Options{BaseURL: srv.URL, Credential: staticCred{}, Pin: fxPin, Owner: fxOwnerID})
 	if err != nil {
 		t.Fatal(err)
 	}

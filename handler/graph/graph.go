@@ -158,6 +158,7 @@ func New(o Options) (*Client, error) {
 		khttp.NewParametersNameDecodingHandler(),
 		khttp.NewUserAgentHandler(),
 		khttp.NewHeadersInspectionHandler(),
+		bodyPerAttempt{},
 	}
 	parent := o.Transport
 	if parent == nil {

@@ -225,8 +225,38 @@ func (t *Tenant) expired(d deltaState, now time.Time) bool {
 	return (!t.deltaCutoff.IsZero() && !issued.After(t.deltaCutoff)) || now.Sub(issued) > t.deltaTTL
 }
 
-// gone answers 410 with a Location that starts a new full round.
+// DeltaExpiry is how the simulator answers a delta token it no longer
+// honours. Graph documents two forms (learn.microsoft.com/graph/delta-query-overview):
+// "Synchronization reset", a 410 Gone with a Location that restarts the
+// round, and "Token duration", a 40X-series error with codes such as
+// syncStateNotFound — which, per learn.microsoft.com/graph/errors, may sit
+// in a nested innerError. Clients must recognise both.
+type DeltaExpiry string
+
+// The forms of an expired-token answer.
+const (
+	// DeltaGone answers 410 Gone with a Location (the default).
+	DeltaGone DeltaExpiry = "gone"
+	// DeltaSyncStateNotFound answers 400 badRequest whose innerError code
+	// is syncStateNotFound.
+	DeltaSyncStateNotFound DeltaExpiry = "syncStateNotFound"
+)
+
+// SetDeltaExpiry chooses how expired delta tokens are answered.
+func (t *Tenant) SetDeltaExpiry(form DeltaExpiry) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.deltaExpiry = form
+}
+
+// gone answers an expired or unknown token in the tenant's DeltaExpiry
+// form: by default 410 with a Location that starts a new full round.
 func (t *Tenant) gone(c *call, d deltaState) *graphError {
+	if t.deltaExpiry == DeltaSyncStateNotFound {
+		e := errf(400, "badRequest", "The sync state generation is not found. The delta token is expired and data must be synchronized again.")
+		e.inner = "syncStateNotFound"
+		return e
+	}
 	loc := c.base + "/" + c.version + "/users/delta?"
 	if len(d.Sel) > 0 {
 		loc += "$select=" + url.QueryEscape(strings.Join(d.Sel, ",")) + "&"

@@ -21,6 +21,9 @@ type graphError struct {
 	status        int
 	code, message string
 	header        map[string]string
+	// inner, when set, is the code of the innerError (Graph nests the most
+	// specific code there: learn.microsoft.com/graph/errors).
+	inner string
 }
 
 func (e *graphError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.code, e.message) }
@@ -63,6 +66,9 @@ func writeError(w http.ResponseWriter, r *http.Request, e *graphError) {
 	in := inner{Date: time.Now().UTC().Format("2006-01-02T15:04:05"), RequestID: reqID, ClientRequestID: clientID}
 	if e.status == http.StatusTooManyRequests {
 		in.Code, in.Status, in.Message = "429", "429", "Please retry after"
+	}
+	if e.inner != "" {
+		in.Code = e.inner
 	}
 	type body struct {
 		Code       string `json:"code"`

@@ -52,6 +52,8 @@ type Tenant struct {
 	// deltaCutoff: delta tokens issued before it answer 410.
 	deltaCutoff time.Time
 	deltaTTL    time.Duration
+	// deltaExpiry is how an expired delta token is answered.
+	deltaExpiry DeltaExpiry
 	// failApplicationPatch: the next n PATCHes of an application that set
 	// identifierUris answer 400.
 	failAppPatch int

@@ -149,8 +149,19 @@ func TestScopeChangeForcesFullScan(t *testing.T) {
 	}
 }
 
+// TestExpiredDeltaLinkResyncs: an expired delta link turns the run into a
+// full resync whichever documented form Graph answers it in
+// (learn.microsoft.com/graph/delta-query-overview: 410 Gone with a
+// Location, or a 40X whose nested code is syncStateNotFound).
 func TestExpiredDeltaLinkResyncs(t *testing.T) {
+	for _, form := range []graphsim.DeltaExpiry{graphsim.DeltaGone, graphsim.DeltaSyncStateNotFound} {
+		t.Run(string(form), func(t *testing.T) { expiredDeltaLinkResyncs(t, form) })
+	}
+}
+
+func expiredDeltaLinkResyncs(t *testing.T, form graphsim.DeltaExpiry) {
 	sim := graphsim.Start(t, graphsim.Options{Seed: 31, Users: 2500, Mix: problemMix})
+	sim.Tenant().SetDeltaExpiry(form)
 	f := newFixture(t, sim, domain.ScopeAssigned)
 	f.run(t, audit.Request{})
 	want := f.sink.take(t)

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,29 +38,93 @@ type Failure struct {
 	Code, Message string
 	// RetryAfter is the delay Graph asked for (0 when none).
 	RetryAfter time.Duration
+	// Inner are the codes of the nested innerError objects, outermost
+	// first: Graph's errors page (learn.microsoft.com/graph/errors, "Code
+	// property") tells apps to walk them, the innermost being the most
+	// specific.
+	Inner []string
+	// Location is the Location header of the answer (a 410 Gone of a delta
+	// query carries the URL that restarts the round).
+	Location string
 }
 
 func (f *Failure) Error() string { return fmt.Sprintf("HTTP %d %s", f.Status, f.Code) }
 
-// ParseFailure reads Graph's error body ({"error":{"code":…,"message":…}})
-// of an answer with status and the given Retry-After header; a body that is
-// not Graph's error leaves Code and Message empty.
+// maxInnerErrors bounds the innerError chain that is walked (the body is
+// outside input).
+const maxInnerErrors = 8
+
+// innerError is one level of Graph's nested error detail.
+type innerError struct {
+	Code  string      `json:"code"`
+	Inner *innerError `json:"innerError"`
+	// Some services spell it innererror (learn.microsoft.com/graph/errors
+	// shows both spellings across its examples).
+	InnerLower *innerError `json:"innererror"`
+}
+
+// ParseFailure reads Graph's error body ({"error":{"code":…,"message":…,
+// "innerError":{"code":…,"innerError":{…}}}}) of an answer with status and
+// the given Retry-After header; a body that is not Graph's error leaves
+// Code and Message empty.
 func ParseFailure(status int, retryAfter string, body []byte) *Failure {
 	var e struct {
 		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
+			Code       string      `json:"code"`
+			Message    string      `json:"message"`
+			Inner      *innerError `json:"innerError"`
+			InnerLower *innerError `json:"innererror"`
 		} `json:"error"`
 	}
 	_ = json.NewDecoder(bytes.NewReader(body)).Decode(&e)
-	return &Failure{Status: status, Code: e.Error.Code, Message: e.Error.Message,
+	f := &Failure{Status: status, Code: e.Error.Code, Message: e.Error.Message,
 		RetryAfter: domain.RetryAfter(retryAfter, time.Now())}
+	in := e.Error.Inner
+	if in == nil {
+		in = e.Error.InnerLower
+	}
+	for i := 0; in != nil && i < maxInnerErrors; i++ {
+		if in.Code != "" {
+			f.Inner = append(f.Inner, in.Code)
+		}
+		next := in.Inner
+		if next == nil {
+			next = in.InnerLower
+		}
+		in = next
+	}
+	return f
+}
+
+// deltaExpiredCodes are the error codes that say a delta token can no
+// longer be used and the app must synchronize again (learn.microsoft.com/
+// graph/errors, "Code property": syncStateNotFound, resyncRequired;
+// learn.microsoft.com/graph/delta-query-overview, "Token duration": "a
+// 40X-series error with error codes such as syncStateNotFound").
+var deltaExpiredCodes = []string{"syncstatenotfound", "resyncrequired"}
+
+// DeltaExpired says whether f tells a delta client to start over: a 410
+// Gone (the delta query overview's "Synchronization reset", with a Location
+// that restarts the round), or any 4xx whose code or nested innerError
+// code is one of deltaExpiredCodes ("Token duration").
+func (f *Failure) DeltaExpired() bool {
+	if f.Status == http.StatusGone {
+		return true
+	}
+	if f.Status < 400 || f.Status > 499 {
+		return false
+	}
+	for _, c := range append([]string{f.Code}, f.Inner...) {
+		if slices.Contains(deltaExpiredCodes, strings.ToLower(c)) {
+			return true
+		}
+	}
+	return false
 }
 
 // Err maps f to the domain vocabulary: the code is domain.FromStatus's,
-// except that a delta link Graph no longer honours (410 Gone,
-// syncStateNotFound, resyncRequired) is EUPSTREAM caused by
-// domain.ErrDeltaExpired. doing says what was attempted ("read application
+// except that a delta link Graph no longer honours (DeltaExpired) is
+// EUPSTREAM caused by domain.ErrDeltaExpired. doing says what was attempted ("read application
 // 123", "GET /v1.0/users"); permission names the Graph permission the call
 // needs, for EFORBIDDEN. cause, when not nil, is kept in the chain; else f is.
 func (f *Failure) Err(cause error, doing, permission string) error {
@@ -67,9 +132,15 @@ func (f *Failure) Err(cause error, doing, permission string) error {
 		cause = f
 	}
 	said := fmt.Sprintf("Graph answered %d %s: %s", f.Status, f.Code, f.Message)
-	code := strings.ToLower(f.Code)
-	if f.Status == http.StatusGone || code == "syncstatenotfound" || code == "resyncrequired" {
-		return domain.Wrap(domain.EUPSTREAM, domain.ErrDeltaExpired, "graph: %s: %s", doing, said)
+	if len(f.Inner) > 0 {
+		said += " (inner " + strings.Join(f.Inner, " > ") + ")"
+	}
+	if f.DeltaExpired() {
+		what := "the delta token expired"
+		if f.Status == http.StatusGone {
+			what = "Graph asked for a synchronization reset"
+		}
+		return domain.Wrap(domain.EUPSTREAM, domain.ErrDeltaExpired, "graph: %s: %s: %s", doing, what, said)
 	}
 	switch c := domain.FromStatus(f.Status); {
 	case f.Status == http.StatusUnauthorized:

@@ -156,3 +156,35 @@ func TestLookAlikes(t *testing.T) {
 		t.Errorf("second look-alike: %+v", got[1])
 	}
 }
+
+// TestDeltaExpiredForms: an expired delta token is recognised however
+// Graph says it (learn.microsoft.com/graph/delta-query-overview, "Token
+// duration" and "Synchronization reset"; learn.microsoft.com/graph/errors):
+// a 410 Gone, or a 40X with syncStateNotFound or resyncRequired as the code
+// or as any nested innerError code; the same codes on a 5xx, or other
+// codes on a 400, are not.
+func TestDeltaExpiredForms(t *testing.T) {
+	for _, tc := range []struct {
+		status  int
+		body    string
+		expired bool
+	}{
+		{410, `{"error":{"code":"gone","message":"reset"}}`, true},
+		{400, `{"error":{"code":"syncStateNotFound","message":"The sync state generation is not found."}}`, true},
+		{400, `{"error":{"code":"badRequest","message":"x","innerError":{"code":"syncStateNotFound"}}}`, true},
+		{404, `{"error":{"code":"itemNotFound","message":"x","innerError":{"code":"invalidRequest","innerError":{"code":"resyncRequired"}}}}`, true},
+		{403, `{"error":{"code":"accessDenied","message":"x","innererror":{"code":"SyncStateNotFound"}}}`, true},
+		{400, `{"error":{"code":"badRequest","message":"x","innerError":{"code":"invalidRequest"}}}`, false},
+		{500, `{"error":{"code":"generalException","message":"x","innerError":{"code":"syncStateNotFound"}}}`, false},
+	} {
+		f := graphapi.ParseFailure(tc.status, "", []byte(tc.body))
+		err := f.Err(nil, "GET /v1.0/users/delta", "User.Read.All")
+		if got := errors.Is(err, domain.ErrDeltaExpired); got != tc.expired {
+			t.Errorf("%d %s: expired %v, want %v (%v)", tc.status, tc.body, got, tc.expired, err)
+		}
+	}
+	deep := `{"error":{"code":"a","message":"x","innerError":{"code":"b","innerError":{"code":"c","innerError":{"code":"syncStateNotFound"}}}}}`
+	if f := graphapi.ParseFailure(400, "", []byte(deep)); len(f.Inner) != 3 || f.Inner[2] != "syncStateNotFound" {
+		t.Errorf("inner codes: %v", f.Inner)
+	}
+}

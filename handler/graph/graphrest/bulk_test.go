@@ -164,9 +164,12 @@ func TestDeltaAndExpiry(t *testing.T) {
 		t.Errorf("a round from the latest link listed %d users, want 0", n)
 	}
 	sim.Tenant().ExpireDeltaTokens()
-	_, err = c.UsersDelta(ctx, latest, func(*domain.User) error { return nil })
-	if !errors.Is(err, domain.ErrDeltaExpired) {
-		t.Errorf("expired link: %v, want ErrDeltaExpired", err)
+	for _, form := range []graphsim.DeltaExpiry{graphsim.DeltaGone, graphsim.DeltaSyncStateNotFound} {
+		sim.Tenant().SetDeltaExpiry(form)
+		_, err = c.UsersDelta(ctx, latest, func(*domain.User) error { return nil })
+		if !errors.Is(err, domain.ErrDeltaExpired) {
+			t.Errorf("expired link answered as %s: %v, want ErrDeltaExpired", form, err)
+		}
 	}
 }
 

@@ -317,6 +317,7 @@ const readPermissions = "User.Read.All, GroupMember.Read.All and Application.Rea
 // Graph clients share; a *graphapi.Failure is kept in the chain.
 func failed(resp *http.Response, body []byte, path string) error {
 	f := graphapi.ParseFailure(resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	f.Location = resp.Header.Get("Location")
 	return f.Err(nil, "GET "+path, readPermissions)
 }
 

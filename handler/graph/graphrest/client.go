@@ -329,11 +329,17 @@ const maxGetBody = 8 << 20
 // Retry-After) and decodes the whole JSON answer into out: for the small
 // point reads of a diagnosis, not for collections that may be large.
 func (c *Client) Get(ctx context.Context, link string, out any) error {
+	return c.GetWith(ctx, link, nil, out)
+}
+
+// GetWith is Get with extra request headers (e.g. ConsistencyLevel:
+// eventual for an advanced query).
+func (c *Client) GetWith(ctx context.Context, link string, hdr http.Header, out any) error {
 	target, err := c.resolve(link)
 	if err != nil {
 		return err
 	}
-	resp, path, err := c.send(ctx, target, nil, false)
+	resp, path, err := c.send(ctx, target, hdr, false)
 	if err != nil {
 		return err
 	}

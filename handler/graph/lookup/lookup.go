@@ -18,8 +18,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -52,10 +52,6 @@ type Options struct {
 // Directory implements domain.UserDirectory over Microsoft Graph.
 type Directory struct {
 	c *graphrest.Client
-
-	// noExpand is set once Graph refused $expand=memberOf with the lookup's
-	// filter (400): lookups then page the user's groups separately.
-	noExpand atomic.Bool
 
 	// App-wide facts, reused for CacheFor and refreshed in the background
 	// after that (package swr).
@@ -93,13 +89,24 @@ func New(o Options) (*Directory, error) {
 // FindUser looks the user up by UPN or mail (Graph compares both
 // case-insensitively) and works out their assignment to the app. One Graph
 // request does both: the user's direct groups come expanded with the user
-// ($expand=memberOf), checked against the app's assigned principals (cached).
-// Graph expands at most 20 related objects, so for a user in 20 groups or
-// more the groups are paged with a second request.
+// ($expand=memberOf, without nested options, which Graph does not support
+// on directory objects), checked against the app's assigned principals
+// (cached). Graph expands at most 20 related objects, so for a user in 20
+// groups or more the groups are paged with a second request.
+//
+// Graph matches eq values of at most eqMaxChars characters in a default
+// query; a longer key is looked up with an advanced query, which cannot
+// expand, so its groups are paged. Should Graph refuse the expansion, this
+// lookup (only this one: the refusal may be caused by its input) asks again
+// without it.
 func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, domain.Assignment, error) {
 	key = strings.TrimSpace(key)
 	if key == "" || len(key) > 256 {
 		return domain.User{}, domain.Assignment{}, domain.FieldError("user", "must be a UPN or an email address")
+	}
+	link, hdr, expand, err := userQuery(key)
+	if err != nil {
+		return domain.User{}, domain.Assignment{}, err
 	}
 	// The assigned principals are app-wide and usually cached; fetch them
 	// alongside the user when they are not.
@@ -112,40 +119,26 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 		m, err := d.assigned.Get(ctx)
 		assignedCh <- assignedResult{m, err}
 	}()
-
-	q := graphapi.String(key)
-	v := url.Values{}
-	v.Set("$filter", "userPrincipalName eq "+q+" or mail eq "+q)
-	v.Set("$select", graphrest.UserSelect)
-	expand := !d.noExpand.Load()
-	if expand {
-		v.Set("$expand", "memberOf($select=id,displayName)")
-	}
 	var page struct {
 		Value []userWithGroups `json:"value"`
 	}
-	err := d.c.Get(ctx, "/v1.0/users?"+v.Encode(), &page)
+	err = d.c.GetWith(ctx, link, hdr, &page)
 	var se *graphapi.Failure
 	if expand && errors.As(err, &se) && se.Status == http.StatusBadRequest {
-		// Graph refused the expansion with this filter: from now on, ask
-		// for the user alone and page their groups (two round trips).
-		d.noExpand.Store(true)
-		v.Del("$expand")
+		// Graph refused the expansion with this request: ask for the user
+		// alone and page their groups (two round trips), for this lookup.
 		expand = false
-		err = d.c.Get(ctx, "/v1.0/users?"+v.Encode(), &page)
+		link = strings.Replace(link, "&"+expandParam, "", 1)
+		err = d.c.GetWith(ctx, link, hdr, &page)
 	}
 	ar := <-assignedCh
 	if err != nil {
 		return domain.User{}, domain.Assignment{}, err
 	}
-	best := slices.IndexFunc(page.Value, func(u userWithGroups) bool { return strings.EqualFold(u.UserPrincipalName, key) })
-	if best < 0 && len(page.Value) > 0 {
-		best = 0 // found by mail
-	}
-	if best < 0 {
+	found, ok := pick(page.Value, key)
+	if !ok {
 		return domain.User{}, domain.Assignment{}, domain.Errorf(domain.ENOTFOUND, "no user has the UPN or mail %q", key)
 	}
-	found := page.Value[best]
 	u := found.domain()
 	if ar.err != nil {
 		return domain.User{}, domain.Assignment{}, ar.err
@@ -167,6 +160,51 @@ func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, doma
 		return domain.User{}, domain.Assignment{}, err
 	}
 	return u, a, nil
+}
+
+// pick returns the user whose UPN is key, else the first (found by mail).
+func pick(users []userWithGroups, key string) (userWithGroups, bool) {
+	if len(users) == 0 {
+		return userWithGroups{}, false
+	}
+	if i := slices.IndexFunc(users, func(u userWithGroups) bool { return strings.EqualFold(u.UserPrincipalName, key) }); i >= 0 {
+		return users[i], true
+	}
+	return users[0], true
+}
+
+// Graph's documented limits on $filter (learn.microsoft.com/graph/known-issues,
+// "Some limitations apply to query parameters"): "When filtering using the
+// eq operator, the maximum limit of the value to match is 120 characters
+// … When using advanced queries, the limit is applied on the URL length at
+// 2,048 characters instead of the matched value." The same section: $expand
+// on directory objects takes no nested $filter or $select; and $expand is
+// not supported with advanced queries (learn.microsoft.com/graph/aad-advanced-queries).
+const (
+	eqMaxChars     = 120
+	advancedMaxURL = 2048
+	expandParam    = "$expand=memberOf"
+)
+
+// userQuery builds the lookup's request for key: a default query with the
+// groups expanded when key fits Graph's eq limit, else an advanced query
+// (ConsistencyLevel: eventual, $count=true) without expansion. A key too
+// long even for that is refused without a request.
+func userQuery(key string) (link string, hdr http.Header, expand bool, err error) {
+	q := graphapi.String(key)
+	v := url.Values{}
+	v.Set("$filter", "userPrincipalName eq "+q+" or mail eq "+q)
+	v.Set("$select", graphrest.UserSelect)
+	link = "/v1.0/users?" + v.Encode()
+	if utf8.RuneCountInString(key) <= eqMaxChars {
+		return link + "&" + expandParam, nil, true, nil
+	}
+	link += "&$count=true"
+	// The URL Graph sees: its host and path, then this query.
+	if len("https://graph.microsoft.com")+len(link) > advancedMaxURL {
+		return "", nil, false, domain.FieldError("user", "is too long to look up: Graph accepts URLs of at most %d characters", advancedMaxURL)
+	}
+	return link, http.Header{"Consistencylevel": {"eventual"}}, false, nil
 }
 
 // pageGroups pages the user's direct groups until one is assigned.

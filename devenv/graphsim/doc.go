@@ -95,6 +95,10 @@
 //	       learn.microsoft.com/graph/api/group-get
 //	GET    /v1.0/groups/{id}/members (3 RU)
 //	       learn.microsoft.com/graph/api/group-list-members
+//	GET    /v1.0/groups/{id}/members/microsoft.graph.user (3 RU)
+//	       learn.microsoft.com/graph/api/group-list-members
+//	GET    /v1.0/groups/delta (1 RU)
+//	       learn.microsoft.com/graph/api/group-delta
 //	GET    /msi/token
 //	       learn.microsoft.com/azure/app-service/overview-managed-identity
 //	GET    /{tenant}/federationmetadata/2007-06/federationmetadata.xml
@@ -109,7 +113,8 @@
 // Knobs on Tenant: SetPolicyMode, SetReplicationDelay, SetLatency,
 // SetBudget (resource units per window), InjectFaults (random 429/503/reset
 // from a seed), FailNext (the next n matching requests), FailApplicationPatch,
-// ExpireDeltaTokens, RotateSigningCertificate, and Stats.
+// ExpireDeltaTokens, SetDeltaExpiry, RotateSigningCertificate, and Stats;
+// AddMember and RemoveMember change memberships (seen by groups/delta).
 //
 // Adding an endpoint: add a row to the resource's route list (method,
 // pattern, handler, RU cost, Learn page), then run the -update command

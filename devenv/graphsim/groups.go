@@ -13,6 +13,8 @@ type group struct {
 	members   []member // explicit members
 	generated bool     // the generator adds members lazily
 	nested    string   // a nested group (generated)
+	// removed are generated members taken out of the group since.
+	removed map[string]bool
 }
 
 type member struct{ id, kind string }
@@ -50,6 +52,39 @@ func (t *Tenant) AddMember(groupID, memberID string) error {
 		return fmt.Errorf("graphsim: no user or group %s", memberID)
 	}
 	g.members = append(g.members, member{id: strings.ToLower(memberID), kind: kind})
+	delete(g.removed, strings.ToLower(memberID))
+	t.logMemberChange(g.id, strings.ToLower(memberID), kind, false)
+	return nil
+}
+
+// RemoveMember takes memberID (a user or group) out of groupID's direct
+// members, whether it was added explicitly or generated there.
+func (t *Tenant) RemoveMember(groupID, memberID string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g, ok := t.groups[strings.ToLower(groupID)]
+	if !ok {
+		return fmt.Errorf("graphsim: no group %s", groupID)
+	}
+	id := strings.ToLower(memberID)
+	kind, found := "user", false
+	for i, m := range g.members {
+		if m.id == id {
+			kind, found = m.kind, true
+			g.members = append(g.members[:i:i], g.members[i+1:]...)
+			break
+		}
+	}
+	if !found && g.generated && t.isDirectUser(g, nil, id) {
+		if g.removed == nil {
+			g.removed = map[string]bool{}
+		}
+		g.removed[id], found = true, true
+	}
+	if !found {
+		return fmt.Errorf("graphsim: %s is not a direct member of %s", memberID, groupID)
+	}
+	t.logMemberChange(g.id, id, kind, true)
 	return nil
 }
 
@@ -70,10 +105,21 @@ func getGroup(c *call, p params) *graphError {
 
 // listMembers: GET /groups/{id}/members: direct members only, each with
 // @odata.type; users with the default properties or $select; paged.
+//
+// $filter, $search and $orderby need the advanced query parameters
+// (ConsistencyLevel: eventual and $count=true; group-list-members,
+// "Request headers"), else 400; with them, the simulator implements them
+// only on the cast to users (groupmembers.go) and says so.
 func listMembers(c *call, p params) *graphError {
 	q, e := parseQuery(c.r, 100)
 	if e != nil {
 		return e
+	}
+	if q.get("filter") != "" || q.get("search") != "" || q.get("orderby") != "" {
+		if !advanced(c.r, q) {
+			return unsupportedQuery("$filter, $search and $orderby on members require the advanced query parameters: add $count=true and the ConsistencyLevel: eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information")
+		}
+		return unsupportedQuery("The simulator implements $filter on members only through the cast members/microsoft.graph.user.")
 	}
 	fields, e := userSelection(q.sel)
 	if e != nil {
@@ -126,7 +172,7 @@ func listMembers(c *call, p params) *graphError {
 		for pos.Gen < c.t.gen.n && n < q.top {
 			i := pos.Gen
 			pos.Gen++
-			if _, gid := c.t.gen.access(i); gid != g.id {
+			if _, gid := c.t.gen.access(i); gid != g.id || g.removed[c.t.gen.userID(i)] {
 				continue
 			}
 			if u, ok := c.t.users.get(c.t.gen.userID(i)); ok {
@@ -136,7 +182,7 @@ func listMembers(c *call, p params) *graphError {
 		}
 		for i := pos.Gen; i < c.t.gen.n && !more; i++ {
 			_, gid := c.t.gen.access(i)
-			more = gid == g.id
+			more = gid == g.id && !g.removed[c.t.gen.userID(i)]
 		}
 	}
 	c.t.mu.Unlock()
@@ -157,7 +203,7 @@ func (t *Tenant) directGroups(userID string) []*group {
 		}
 	}
 	if i := t.gen.indexOf(userID); i >= 0 {
-		if _, gid := t.gen.access(i); gid != "" {
+		if _, gid := t.gen.access(i); gid != "" && (t.groups[gid] == nil || !t.groups[gid].removed[userID]) {
 			add(t.groups[gid])
 		}
 	}

@@ -60,6 +60,8 @@ type listPage struct {
 	next *pageToken
 	// deltaLink ends the last page of a delta round instead of nothing.
 	deltaLink string
+	// nextRaw, when set, is the next link as is (groups/delta).
+	nextRaw string
 }
 
 // writePage writes {"@odata.context", ["@odata.count"],
@@ -73,6 +75,9 @@ func (c *call) writePage(p listPage) {
 		b = strconv.AppendInt(b, int64(p.count), 10)
 	}
 	switch {
+	case p.nextRaw != "":
+		b = append(b, `,"@odata.nextLink":`...)
+		b = appendJSONString(b, p.nextRaw)
 	case p.next != nil:
 		b = append(b, `,"@odata.nextLink":`...)
 		b = appendJSONString(b, c.nextLink(*p.next))

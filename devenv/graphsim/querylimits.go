@@ -19,14 +19,18 @@ import (
 //     nesting other query parameters such as $filter and $select inside an
 //     $expand query."
 //   - "$expand is not currently supported with advanced queries."
+//   - "When using the in operator, the request is limited to 15 expressions
+//     in the filter clause by default OR a URL length of 2,048 characters
+//     when using advanced query capabilities."
 const (
 	eqMaxChars     = 120
 	advancedMaxURL = 2048
+	inMaxValues    = 15
 )
 
-// checkEqLimits refuses eq (and in) values longer than eqMaxChars in a
-// default query, and an advanced query whose URL is longer than
-// advancedMaxURL.
+// checkEqLimits refuses eq (and in) values longer than eqMaxChars and in
+// lists longer than inMaxValues in a default query, and an advanced query
+// whose URL is longer than advancedMaxURL.
 func checkEqLimits(r *http.Request, f *node, adv bool, resource string) *graphError {
 	if adv {
 		if n := len("https://graph.microsoft.com") + len(r.URL.RequestURI()); n > advancedMaxURL {
@@ -45,6 +49,10 @@ func checkEqLimits(r *http.Request, f *node, adv bool, resource string) *graphEr
 		}
 		walk(n.left)
 		walk(n.right)
+		if n.op == "in" && len(n.vals) > inMaxValues {
+			bad = n
+			return
+		}
 		vals := n.vals
 		if n.op == "eq" {
 			vals = []value{n.val}

@@ -43,7 +43,7 @@ type params map[string]string
 // routeTable is every endpoint the simulator serves, grouped by resource.
 func routeTable() []route {
 	return slices.Concat(applicationRoutes(), servicePrincipalRoutes(), ownerRoutes(), appRoleAssignmentRoutes(), policyRoutes(),
-		userRoutes(), deltaRoutes(), groupRoutes(), tokenRoutes(), metadataRoutes())
+		userRoutes(), deltaRoutes(), groupRoutes(), groupMemberRoutes(), groupDeltaRoutes(), tokenRoutes(), metadataRoutes())
 }
 
 // write reports whether the route changes the tenant (charged against

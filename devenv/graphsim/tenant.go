@@ -54,6 +54,9 @@ type Tenant struct {
 	deltaTTL    time.Duration
 	// deltaExpiry is how an expired delta token is answered.
 	deltaExpiry DeltaExpiry
+	// memberLog records membership changes for groups/delta.
+	memberLog []memberChange
+	memberSeq uint64
 	// failApplicationPatch: the next n PATCHes of an application that set
 	// identifierUris answer 400.
 	failAppPatch int

@@ -87,6 +87,10 @@ func cut(r domain.UserRange, n int) []domain.UserRange {
 	return append(out, domain.UserRange{After: after, Upto: r.Upto})
 }
 
+// counter counts the users of a range (the whole tenant, or the users among
+// one group's members).
+type counter func(ctx context.Context, r domain.UserRange) (int64, error)
+
 // plan returns the shards of a full scan: one range for a small tenant, else
 // ranges of about target users each.
 func (j *Job) plan(ctx context.Context, workers int) ([]rangeState, error) {
@@ -98,6 +102,13 @@ func (j *Job) plan(ctx context.Context, workers int) ([]rangeState, error) {
 	if total < 0 || workers <= 1 || total <= int64(j.smallTenant()) {
 		return []rangeState{{UserRange: root, Count: total}}, nil
 	}
+	return planRanges(ctx, total, workers, j.Directory.CountUsers)
+}
+
+// planRanges cuts the users counted by count (total in all) into ranges of
+// about equal size, probing the counts of the cuts.
+func planRanges(ctx context.Context, total int64, workers int, count counter) ([]rangeState, error) {
+	root := domain.UserRange{}
 	// Four ranges per worker keeps the tail short; no range below 4 pages.
 	target := max(total/int64(workers*4), 4*999)
 	ranges := []rangeState{{UserRange: root, Count: total}}
@@ -126,7 +137,7 @@ func (j *Job) plan(ctx context.Context, workers int) ([]rangeState, error) {
 			}
 			children = append(children, kids)
 		}
-		if err := j.probe(ctx, children); err != nil {
+		if err := probe(ctx, children, count); err != nil {
 			return nil, err
 		}
 		progress := false
@@ -149,8 +160,8 @@ func (j *Job) plan(ctx context.Context, workers int) ([]rangeState, error) {
 }
 
 // probe counts the users of every child range, many at a time: a count is
-// one request of one resource unit.
-func (j *Job) probe(ctx context.Context, children [][]rangeState) error {
+// one cheap request.
+func probe(ctx context.Context, children [][]rangeState, count counter) error {
 	type job struct{ a, b int }
 	var jobs []job
 	for a := range children {
@@ -168,7 +179,7 @@ func (j *Job) probe(ctx context.Context, children [][]rangeState) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			n, err := j.Directory.CountUsers(ctx, children[jb.a][jb.b].UserRange)
+			n, err := count(ctx, children[jb.a][jb.b].UserRange)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && first == nil {

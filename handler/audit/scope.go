@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 )
@@ -192,58 +191,7 @@ func (j *Job) loadAccess(ctx context.Context, workers int) (*access, error) {
 	}
 	slices.Sort(a.direct)
 	a.direct = slices.Compact(a.direct)
+	// One hash per (group, member): see groupMembers.
 	slices.Sort(a.group)
-	a.group = slices.Compact(a.group)
 	return a, nil
-}
-
-// groupMembers pages the direct user members of groups, up to workers
-// groups at a time, and returns their hashes (unsorted).
-func (j *Job) groupMembers(ctx context.Context, groups []string, workers int) ([]uint64, error) {
-	var members []uint64
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	var first error
-	sem := make(chan struct{}, max(workers, 1))
-	for _, g := range groups {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			var mine []uint64
-			link := ""
-			for ctx.Err() == nil {
-				info, err := j.Directory.GroupMembers(ctx, g, link, func(m domain.DirectoryMember) error {
-					if m.Type == "" || strings.EqualFold(m.Type, "user") {
-						mine = append(mine, subjectHash(m.ID))
-					}
-					return nil
-				})
-				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-					return
-				}
-				if info.Next == "" {
-					break
-				}
-				link = info.Next
-			}
-			mu.Lock()
-			members = append(members, mine...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	if first != nil {
-		return nil, first
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	return members, nil
 }

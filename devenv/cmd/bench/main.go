@@ -35,10 +35,33 @@ type Row struct {
 type measure struct {
 	name string
 	run  func(b *bench) ([]Row, error)
+	// expect are the metric units (the last word of a row's What) the
+	// measure must report; a run that lacks one fails the bench.
+	expect []string
 }
 
-// measures are registered by the files of this command.
-var measures []measure
+// allMeasures is every measure, in the table's order.
+func allMeasures() []measure {
+	ms := []measure{{name: "startup", run: measureStartup}, {name: "webhook", run: measureWebhook}}
+	return append(ms, goMeasures()...)
+}
+
+// missing returns the expected units no row reports.
+func (m measure) missing(rows []Row) []string {
+	var out []string
+	for _, unit := range m.expect {
+		found := false
+		for _, r := range rows {
+			if f := strings.Fields(r.What); len(f) > 0 && f[len(f)-1] == unit {
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, unit)
+		}
+	}
+	return out
+}
 
 type bench struct {
 	tmp     string
@@ -62,21 +85,7 @@ func main() {
 	if b.appRoot, err = devhost.AssembleAppRoot(filepath.Join(tmp, "app")); err != nil {
 		fail(err)
 	}
-	var rows []Row
-	for _, m := range measures {
-		if *only != "" && !contains(strings.Split(*only, ","), m.name) {
-			continue
-		}
-		fmt.Fprintf(b.log, "measuring %s…\n", m.name)
-		start := time.Now()
-		r, err := m.run(b)
-		if err != nil {
-			rows = append(rows, Row{What: m.name, Figure: "error: " + err.Error(), Verdict: "not measured"})
-			continue
-		}
-		fmt.Fprintf(b.log, "  %s done in %s\n", m.name, time.Since(start).Round(time.Second))
-		rows = append(rows, r...)
-	}
+	rows, failed := b.runAll(*only)
 	table := render(rows)
 	fmt.Print(table)
 	if *out != "" {
@@ -85,6 +94,46 @@ func main() {
 		}
 		fmt.Fprintf(b.log, "table written to %s\n", *out)
 	}
+	if len(failed) > 0 {
+		// Loudly: a row the table should hold is missing.
+		fail(fmt.Errorf("%d measure(s) did not report every expected row:\n  %s", len(failed), strings.Join(failed, "\n  ")))
+	}
+}
+
+// runAll runs the measures (only those named in only, when set) and
+// returns the rows and, for each measure that failed or lacks an expected
+// row, a line saying so.
+func (b *bench) runAll(only string) (rows []Row, failed []string) {
+	for _, m := range allMeasures() {
+		if only != "" && !contains(strings.Split(only, ","), m.name) {
+			continue
+		}
+		fmt.Fprintf(b.log, "measuring %s…\n", m.name)
+		start := time.Now()
+		r, err := m.run(b)
+		if err == nil && len(r) == 0 {
+			err = fmt.Errorf("no row")
+		}
+		if err == nil {
+			if miss := m.missing(r); len(miss) > 0 {
+				err = fmt.Errorf("no row for %s", strings.Join(miss, ", "))
+			}
+		}
+		if err != nil {
+			rows = append(rows, r...)
+			rows = append(rows, Row{What: m.name, Figure: "error: " + err.Error(), Verdict: "**not measured**"})
+			failed = append(failed, m.name+": "+firstLine(err.Error()))
+			continue
+		}
+		fmt.Fprintf(b.log, "  %s done in %s\n", m.name, time.Since(start).Round(time.Second))
+		rows = append(rows, r...)
+	}
+	return rows, failed
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 func render(rows []Row) string {

@@ -11,10 +11,6 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/devenv/devhost"
 )
 
-func init() {
-	measures = append(measures, measure{name: "startup", run: measureStartup})
-}
-
 // measureStartup reports the deployable binary's size (built as make build
 // does) and the time from exec to the first answer on GET / (median of 15
 // starts), against the 50 ms target.

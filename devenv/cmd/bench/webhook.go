@@ -14,10 +14,6 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 )
 
-func init() {
-	measures = append(measures, measure{name: "webhook", run: measureWebhook})
-}
-
 const benchZendeskSecret = "bench-zendesk-signing-secret-0123456789"
 
 // loadResult is loadgen's output line.

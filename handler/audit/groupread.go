@@ -1,0 +1,165 @@
+package audit
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+)
+
+// Reading the members of assigned groups. Graph has no $skip on a group's
+// members, so a large group read one page after another is the slowest part
+// of a scope-assigned full scan (at 1M users with 600k group members, 600
+// sequential pages). When the directory can read the users among a group's
+// members by userPrincipalName range (domain.GroupMemberRanges: Graph's
+// documented cast groups/{id}/members/microsoft.graph.user with a ge/le
+// filter, an advanced query), a large group is cut into ranges exactly as
+// the user scan is, and every range of every group is read by the same
+// pool of workers. Small groups are read as before (one chain of pages,
+// no advanced query). The choice is made per group from its member count
+// (one cheap $count request) and logged. docs/audit.md, "How a run reads
+// the directory", says why and what it measured.
+
+// groupItem is one unit of member reading: a whole group (whole), or the
+// users of a group in one range.
+type groupItem struct {
+	group string
+	whole bool
+	r     domain.UserRange
+	count int64
+}
+
+// groupMembers pages the direct user members of groups, up to workers
+// requests at a time, and returns their hashes, one per (group, member):
+// a user in two assigned groups appears twice (a membership change then
+// removes one). Members that are groups are ignored: nested groups do not
+// grant access.
+func (j *Job) groupMembers(ctx context.Context, groups []string, workers int) ([]uint64, error) {
+	items, err := j.planGroups(ctx, groups, workers)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(items, func(a, b groupItem) int { return int(b.count - a.count) })
+	perGroup := map[string]map[uint64]struct{}{}
+	for _, g := range groups {
+		perGroup[g] = map[uint64]struct{}{}
+	}
+	var mu sync.Mutex
+	err = runPool(ctx, len(items), workers, func(i int) error {
+		it := items[i]
+		var mine []uint64
+		keep := func(m domain.DirectoryMember) error {
+			if m.Type == "" || strings.EqualFold(m.Type, "user") {
+				mine = append(mine, subjectHash(m.ID))
+			}
+			return nil
+		}
+		link := ""
+		for {
+			var info domain.PageInfo
+			var err error
+			if it.whole {
+				info, err = j.Directory.GroupMembers(ctx, it.group, link, keep)
+			} else {
+				info, err = j.Directory.(domain.GroupMemberRanges).GroupUsers(ctx, it.group, it.r, link, keep)
+			}
+			if err != nil {
+				return err
+			}
+			if link = info.Next; link == "" {
+				break
+			}
+		}
+		mu.Lock()
+		for _, h := range mine {
+			perGroup[it.group][h] = struct{}{}
+		}
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var members []uint64
+	for _, set := range perGroup {
+		for h := range set {
+			members = append(members, h)
+		}
+	}
+	return members, nil
+}
+
+// planGroups decides, per group, how its members are read: whole (one chain
+// of pages) when the directory cannot read by range, the count is unknown
+// or the group is small; else in ranges of about equal size.
+func (j *Job) planGroups(ctx context.Context, groups []string, workers int) ([]groupItem, error) {
+	gr, ok := j.Directory.(domain.GroupMemberRanges)
+	plans := make([][]groupItem, len(groups))
+	err := runPool(ctx, len(groups), workers, func(i int) error {
+		g := groups[i]
+		plans[i] = []groupItem{{group: g, whole: true, count: -1}}
+		if !ok || workers <= 1 {
+			return nil
+		}
+		n, err := gr.CountGroupUsers(ctx, g, domain.UserRange{})
+		if err != nil {
+			// Advanced queries are not available everywhere (Azure AD B2C
+			// tenants, learn.microsoft.com/graph/aad-advanced-queries): the
+			// plain read gives the same members.
+			j.log().Warn("audit: could not count a group's members; reading it page after page", "group", g, "error", err.Error())
+			return nil
+		}
+		plans[i][0].count = n
+		if n <= int64(j.smallTenant()) {
+			j.log().Info("audit: group members plan", "group", g, "users", n, "plan", "pages")
+			return nil
+		}
+		count := func(ctx context.Context, r domain.UserRange) (int64, error) { return gr.CountGroupUsers(ctx, g, r) }
+		ranges, err := planRanges(ctx, n, workers, count)
+		if err != nil {
+			return err
+		}
+		plans[i] = plans[i][:0]
+		for _, r := range ranges {
+			plans[i] = append(plans[i], groupItem{group: g, r: r.UserRange, count: r.Count})
+		}
+		j.log().Info("audit: group members plan", "group", g, "users", n, "plan", "ranges", "ranges", len(ranges))
+		return nil
+	})
+	return slices.Concat(plans...), err
+}
+
+// runPool calls fn(0..n-1), up to workers at a time, and returns the first
+// error (the others stop at their next call).
+func runPool(ctx context.Context, n, workers int, fn func(i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	sem := make(chan struct{}, max(workers, 1))
+	for i := 0; i < n; i++ {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := fn(i); err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return context.Cause(ctx)
+}

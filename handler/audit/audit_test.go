@@ -278,8 +278,8 @@ func TestKilledMidScanResumes(t *testing.T) {
 	if got := f.sink.take(t); len(got) != 0 || !rep.Complete {
 		t.Errorf("a full rerun after the resumed run published %d event(s), want 0", len(got))
 	}
-	if keys := f.store.Keys(); len(keys) != 2 || keys[0] != "audit/access" || keys[1] != "audit/known" {
-		t.Errorf("after the run the store holds %q; want only the assignment set and the open findings (run checkpoint and segments dropped)", keys)
+	if keys := f.store.Keys(); len(keys) != 3 || keys[0] != "audit/access" || keys[1] != "audit/access-links" || keys[2] != "audit/known" {
+		t.Errorf("after the run the store holds %q; want only the assignment set, its groups/delta links and the open findings (run checkpoint and segments dropped)", keys)
 	}
 }
 

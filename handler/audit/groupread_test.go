@@ -133,3 +133,62 @@ func TestGroupRangesSameFindings(t *testing.T) {
 		})
 	}
 }
+
+// TestMembershipChangeSeenByDelta: someone added to an assigned group
+// after the last full scan is checked by the next delta run (groups/delta
+// with members@delta), and someone removed leaves the scope: their open
+// findings close, so adding them back publishes them again.
+func TestMembershipChangeSeenByDelta(t *testing.T) {
+	sim := graphsim.Start(t, graphsim.Options{Seed: 12, Users: 2500, Mix: problemMix})
+	ten := sim.Tenant()
+	f := newFixture(t, sim, domain.ScopeAssigned)
+	f.run(t, audit.Request{})
+	f.sink.take(t)
+	var group string
+	var outsider, member graphsim.Truth
+	ten.EachTruth(func(tr graphsim.Truth) bool {
+		switch {
+		case tr.Access == graphsim.AccessGroup && group == "":
+			group = tr.Group
+		case tr.Access == graphsim.AccessNone && tr.Problems&graphsim.ProblemUPNMismatch != 0 && outsider.User.ID == "":
+			outsider = tr
+		}
+		return true
+	})
+	ten.EachTruth(func(tr graphsim.Truth) bool {
+		if tr.Access == graphsim.AccessGroup && tr.Group == group && tr.Problems == graphsim.ProblemUPNMismatch {
+			member = tr
+			return false
+		}
+		return true
+	})
+	if group == "" || outsider.User.ID == "" || member.User.ID == "" {
+		t.Fatal("the seed has no suitable users")
+	}
+	if err := ten.AddMember(group, outsider.User.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := ten.RemoveMember(group, member.User.ID); err != nil {
+		t.Fatal(err)
+	}
+	ten.ResetStats()
+	rep := f.run(t, audit.Request{})
+	if rep.Mode != audit.ModeDelta {
+		t.Fatalf("second run: mode %s, want delta", rep.Mode)
+	}
+	if n := ten.Stats().Requests["GET /v1.0/groups/delta"]; n == 0 {
+		t.Error("the delta run did not follow the groups/delta link")
+	}
+	want := []string{"user.upn-mismatch " + outsider.User.UserPrincipalName}
+	diff(t, "events after the membership change", f.sink.take(t), want)
+
+	// The removed member's finding was closed: adding them back is news
+	// (the same event id: Service Bus drops it only within its duplicate
+	// detection window).
+	f.sink.forget()
+	if err := ten.AddMember(group, member.User.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.run(t, audit.Request{})
+	diff(t, "events after adding the member back", f.sink.take(t), []string{"user.upn-mismatch " + member.User.UserPrincipalName})
+}

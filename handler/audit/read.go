@@ -158,6 +158,9 @@ func (r *reader) delta(ctx context.Context) error {
 	link := r.rec.st.Delta
 	done := r.rec.st.DeltaDone != ""
 	r.rec.mu.Unlock()
+	if r.eval.acc.groupsExpired {
+		return domain.ErrDeltaExpired
+	}
 	var found []domain.Finding
 	var changed []uint64
 	for !done {
@@ -191,12 +194,12 @@ func (r *reader) delta(ctx context.Context) error {
 			return err
 		}
 		if info.DeltaLink != "" {
-			return nil
+			break
 		}
 		if info.Next == "" {
 			return fmt.Errorf("audit: the users delta page had neither a next link nor a delta link")
 		}
 		link = info.Next
 	}
-	return nil
+	return r.checkAffected(ctx)
 }

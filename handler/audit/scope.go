@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -26,6 +27,13 @@ type access struct {
 	saved bool
 	// runID is the run that read the set from Graph.
 	runID string
+	// links are the groups/delta links of the assigned groups (taken by a
+	// full scan; advanced by a delta run), affected the members whose
+	// membership changed since, to check again, and groupsExpired is set
+	// when Graph no longer honours a link (groupdelta.go).
+	links         []string
+	affected      []string
+	groupsExpired bool
 }
 
 // accessKey is the checkpoint key of the saved assignment set.
@@ -121,6 +129,11 @@ func (j *Job) accessFor(ctx context.Context, st *runState, dry bool) (*access, e
 			a.saved = false
 			return a, nil
 		case st.Mode == ModeDelta:
+			if err := j.followMemberships(ctx, a); errors.Is(err, domain.ErrDeltaExpired) {
+				a.groupsExpired = true
+			} else if err != nil {
+				return nil, err
+			}
 			return a, nil
 		}
 	case !domain.IsCode(err, domain.ENOTFOUND):
@@ -134,7 +147,10 @@ func (j *Job) accessFor(ctx context.Context, st *runState, dry bool) (*access, e
 	if err := j.saveBlob(ctx, accessKey, a.encode()); err != nil {
 		// Only the next delta run's cost depends on it.
 		j.log().Warn("audit: could not save the assignment set; the next delta run reads it from Graph", "error", err.Error())
+	} else if err := j.saveGroupLinks(ctx, a); err != nil {
+		j.log().Warn("audit: could not save the groups/delta links; delta runs will not see membership changes until the next full scan", "error", err.Error())
 	}
+	a.links = nil
 	return a, nil
 }
 
@@ -186,6 +202,9 @@ func (j *Job) loadAccess(ctx context.Context, workers int) (*access, error) {
 	slices.Sort(groups)
 	groups = slices.Compact(groups)
 	a.groups = len(groups)
+	// Before the members are read, so changes made meanwhile are seen by
+	// the next delta run.
+	a.links = j.takeGroupLinks(ctx, groups)
 	if a.group, err = j.groupMembers(ctx, groups, workers); err != nil {
 		return nil, err
 	}

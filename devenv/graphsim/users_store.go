@@ -225,6 +225,13 @@ type cursor struct{ key, id string }
 // merges the generated range with the records that differ from it, and
 // generates each user once.
 func (s *userStore) scan(after cursor, from, to string, fn func(u *User, key string) bool) {
+	s.scanWhere(after, from, to, nil, fn)
+}
+
+// scanWhere is scan skipping, without generating them, the unchanged
+// generated users whose index keep refuses (nil keeps all); changed and
+// added users are always passed to fn.
+func (s *userStore) scanWhere(after cursor, from, to string, keep func(i int) bool, fn func(u *User, key string) bool) {
 	extras := s.sortedExtras()
 	start := from
 	if after.key > start {
@@ -237,7 +244,7 @@ func (s *userStore) scan(after cursor, from, to string, fn func(u *User, key str
 	have := false
 	for {
 		for !have && i < s.gen.n {
-			if _, changed := s.over[i]; changed {
+			if _, changed := s.over[i]; changed || (keep != nil && !keep(i)) {
 				i++
 				continue
 			}

@@ -18,7 +18,10 @@ import (
 // users (default 200,000; scope BENCH_SCOPE, default "assigned", with
 // users assigned directly and through groups), then 0.5 % of the users
 // change (half get a mail that differs from their UPN, half a new display
-// name) and the next run, a delta, is compared with the full one: Graph
+// name), 0.1 % of the group memberships change (half the members added to
+// an assigned group, half removed from one; none with a problem, so the
+// events stay those of the mail changes), and the next run, a delta, is
+// compared with the full one: Graph
 // requests, resource units and wall time, with BENCH_PAGE_LATENCY
 // (default 0) on every request. Target (README, "Performance"): the delta costs ≤ 3 %
 // of the full scan.
@@ -96,6 +99,7 @@ func BenchmarkDeltaVsFull(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		moved := changeMemberships(b, ten, picked, n*6/10/1000)
 		delta, deltaReqs, deltaRU, deltaWall := cost(runJob)
 		if delta.Mode != audit.ModeDelta {
 			b.Fatalf("second run: mode %s, want delta", delta.Mode)
@@ -104,6 +108,7 @@ func BenchmarkDeltaVsFull(b *testing.B) {
 			b.Fatalf("the delta run published %d events, want %d (one per user whose mail now differs)", got, mismatched)
 		}
 		b.ReportMetric(float64(len(picked)), "changed-users")
+		b.ReportMetric(float64(moved), "changed-memberships")
 		b.ReportMetric(float64(fullReqs), "full-requests")
 		b.ReportMetric(float64(deltaReqs), "delta-requests")
 		b.ReportMetric(float64(deltaReqs)/float64(fullReqs), "delta-requests/full-requests")
@@ -117,4 +122,43 @@ func BenchmarkDeltaVsFull(b *testing.B) {
 			fullReqs, fullRU, fullWall, full.Pages, deltaReqs, deltaRU, deltaWall, delta.UsersScanned)
 		sim.Close()
 	}
+}
+
+// changeMemberships adds count/2 users without access to an assigned group
+// and removes count/2 group members, none of them among skip and none with
+// a problem; it returns how many memberships changed.
+func changeMemberships(b *testing.B, ten *graphsim.Tenant, skip []graphsim.Truth, count int) int {
+	b.Helper()
+	taken := map[string]bool{}
+	for _, tr := range skip {
+		taken[tr.User.ID] = true
+	}
+	var group string
+	var add, remove []graphsim.Truth
+	ten.EachTruth(func(tr graphsim.Truth) bool {
+		if taken[tr.User.ID] || tr.Problems != 0 {
+			return true
+		}
+		switch {
+		case tr.Access == graphsim.AccessGroup && len(remove) < count/2:
+			remove = append(remove, tr)
+			if group == "" {
+				group = tr.Group
+			}
+		case tr.Access == graphsim.AccessNone && len(add) < count-count/2:
+			add = append(add, tr)
+		}
+		return len(add) < count-count/2 || len(remove) < count/2
+	})
+	for _, tr := range remove {
+		if err := ten.RemoveMember(tr.Group, tr.User.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, tr := range add {
+		if err := ten.AddMember(group, tr.User.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return len(add) + len(remove)
 }

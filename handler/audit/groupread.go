@@ -93,31 +93,49 @@ func (j *Job) groupMembers(ctx context.Context, groups []string, workers int) ([
 
 // planGroups decides, per group, how its members are read: whole (one chain
 // of pages) when the directory cannot read by range, the count is unknown
-// or the group is small; else in ranges of about equal size.
+// or the group is small; else in ranges. Ranges are sized for all the
+// large groups together, so the workers share them evenly.
 func (j *Job) planGroups(ctx context.Context, groups []string, workers int) ([]groupItem, error) {
+	counts := make([]int64, len(groups))
 	gr, ok := j.Directory.(domain.GroupMemberRanges)
+	if ok && workers > 1 {
+		err := runPool(ctx, len(groups), workers, func(i int) error {
+			n, err := gr.CountGroupUsers(ctx, groups[i], domain.UserRange{})
+			if err != nil {
+				// Advanced queries are not available everywhere (Azure AD
+				// B2C tenants, learn.microsoft.com/graph/aad-advanced-queries):
+				// the plain read gives the same members.
+				j.log().Warn("audit: could not count a group's members; reading it page after page", "group", groups[i], "error", err.Error())
+				n = -1
+			}
+			counts[i] = n
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		for i := range counts {
+			counts[i] = -1
+		}
+	}
+	var large int64
+	for _, n := range counts {
+		if n > int64(j.smallTenant()) {
+			large += n
+		}
+	}
+	target := rangeTarget(large, workers)
 	plans := make([][]groupItem, len(groups))
 	err := runPool(ctx, len(groups), workers, func(i int) error {
-		g := groups[i]
-		plans[i] = []groupItem{{group: g, whole: true, count: -1}}
-		if !ok || workers <= 1 {
-			return nil
-		}
-		n, err := gr.CountGroupUsers(ctx, g, domain.UserRange{})
-		if err != nil {
-			// Advanced queries are not available everywhere (Azure AD B2C
-			// tenants, learn.microsoft.com/graph/aad-advanced-queries): the
-			// plain read gives the same members.
-			j.log().Warn("audit: could not count a group's members; reading it page after page", "group", g, "error", err.Error())
-			return nil
-		}
-		plans[i][0].count = n
+		g, n := groups[i], counts[i]
+		plans[i] = []groupItem{{group: g, whole: true, count: n}}
 		if n <= int64(j.smallTenant()) {
 			j.log().Info("audit: group members plan", "group", g, "users", n, "plan", "pages")
 			return nil
 		}
 		count := func(ctx context.Context, r domain.UserRange) (int64, error) { return gr.CountGroupUsers(ctx, g, r) }
-		ranges, err := planRanges(ctx, n, workers, count)
+		ranges, err := planRanges(ctx, n, target, count)
 		if err != nil {
 			return err
 		}

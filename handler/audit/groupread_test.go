@@ -36,7 +36,8 @@ func groupShapes() []groupShape {
 }
 
 // bothWays makes some directly assigned users members of an assigned group
-// too, and assigns a new group that is also nested in an assigned group:
+// too, adds unassigned users to a large assigned group one by one, and
+// assigns a new group that is also nested in an assigned group:
 // its members count through its own assignment, never through the nesting.
 func bothWays(t *testing.T, ten *graphsim.Tenant) {
 	t.Helper()
@@ -62,8 +63,12 @@ func bothWays(t *testing.T, ten *graphsim.Tenant) {
 		}
 	}
 	h := ten.AddGroup("Assigned and nested")
-	for _, id := range none {
-		if err := ten.AddMember(h, id); err != nil {
+	for k, id := range none {
+		g := h
+		if k%2 == 0 {
+			g = firstGroup // added one by one to a large group
+		}
+		if err := ten.AddMember(g, id); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -102,15 +102,19 @@ func (j *Job) plan(ctx context.Context, workers int) ([]rangeState, error) {
 	if total < 0 || workers <= 1 || total <= int64(j.smallTenant()) {
 		return []rangeState{{UserRange: root, Count: total}}, nil
 	}
-	return planRanges(ctx, total, workers, j.Directory.CountUsers)
+	return planRanges(ctx, total, rangeTarget(total, workers), j.Directory.CountUsers)
+}
+
+// rangeTarget is the size of a range when total users are read by workers:
+// four ranges per worker keeps the tail short; no range below 4 pages.
+func rangeTarget(total int64, workers int) int64 {
+	return max(total/int64(workers*4), 4*999)
 }
 
 // planRanges cuts the users counted by count (total in all) into ranges of
-// about equal size, probing the counts of the cuts.
-func planRanges(ctx context.Context, total int64, workers int, count counter) ([]rangeState, error) {
+// about target users, probing the counts of the cuts.
+func planRanges(ctx context.Context, total, target int64, count counter) ([]rangeState, error) {
 	root := domain.UserRange{}
-	// Four ranges per worker keeps the tail short; no range below 4 pages.
-	target := max(total/int64(workers*4), 4*999)
 	ranges := []rangeState{{UserRange: root, Count: total}}
 	for depth := 0; depth < 6; depth++ {
 		var big []int
@@ -169,7 +173,7 @@ func probe(ctx context.Context, children [][]rangeState, count counter) error {
 			jobs = append(jobs, job{a, b})
 		}
 	}
-	sem := make(chan struct{}, 32)
+	sem := make(chan struct{}, 64) // a count costs one resource unit: 64 at once is far inside the budget
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error

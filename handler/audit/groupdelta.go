@@ -136,21 +136,11 @@ func (r *reader) checkAffected(ctx context.Context) error {
 		return nil
 	}
 	if len(a.affected) > 0 {
-		var found []domain.Finding
-		var changed []uint64
-		var scanned, checked int64
-		err := r.j.Directory.(domain.GroupsDelta).UsersByID(ctx, a.affected, func(u *domain.User) error {
-			scanned++
-			changed = append(changed, subjectHash(u.ID))
-			if r.eval.check(u, &found) {
-				checked++
-			}
-			return nil
-		})
-		if err != nil {
+		var pg changedPage
+		if err := r.j.Directory.(domain.GroupsDelta).UsersByID(ctx, a.affected, r.recheck(&pg)); err != nil {
 			return fmt.Errorf("audit: read the members whose membership changed: %w", err)
 		}
-		if err := r.commitPage(ctx, found, changed, scanned, checked, func(*runState) {}); err != nil {
+		if err := r.commitPage(ctx, pg.found, pg.changed, pg.scanned, pg.checked, func(*runState) {}); err != nil {
 			return err
 		}
 		a.affected = nil

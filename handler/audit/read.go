@@ -161,29 +161,20 @@ func (r *reader) delta(ctx context.Context) error {
 	if r.eval.acc.groupsExpired {
 		return domain.ErrDeltaExpired
 	}
-	var found []domain.Finding
-	var changed []uint64
+	var pg changedPage
 	for !done {
 		if r.j.now().After(r.deadline) {
 			return errBudget
 		}
-		found, changed = found[:0], changed[:0]
-		var scanned, checked int64
-		info, err := r.j.Directory.UsersDelta(ctx, link, func(u *domain.User) error {
-			scanned++
-			changed = append(changed, subjectHash(u.ID))
-			if r.eval.check(u, &found) {
-				checked++
-			}
-			return nil
-		})
+		pg.reset()
+		info, err := r.j.Directory.UsersDelta(ctx, link, r.recheck(&pg))
 		if err != nil {
 			if errors.Is(err, domain.ErrDeltaExpired) {
 				return domain.ErrDeltaExpired
 			}
 			return fmt.Errorf("audit: read the users delta: %w", err)
 		}
-		err = r.commitPage(ctx, found, changed, scanned, checked, func(st *runState) {
+		err = r.commitPage(ctx, pg.found, pg.changed, pg.scanned, pg.checked, func(st *runState) {
 			if info.DeltaLink != "" {
 				st.DeltaDone, st.Delta = info.DeltaLink, ""
 			} else {
@@ -202,4 +193,28 @@ func (r *reader) delta(ctx context.Context) error {
 		link = info.Next
 	}
 	return r.checkAffected(ctx)
+}
+
+// changedPage is a page of users a delta run reads again: their findings
+// replace the ones they had.
+type changedPage struct {
+	found            []domain.Finding
+	changed          []uint64
+	scanned, checked int64
+}
+
+func (p *changedPage) reset() {
+	p.found, p.changed, p.scanned, p.checked = p.found[:0], p.changed[:0], 0, 0
+}
+
+// recheck returns the callback that checks each user into p.
+func (r *reader) recheck(p *changedPage) func(*domain.User) error {
+	return func(u *domain.User) error {
+		p.scanned++
+		p.changed = append(p.changed, subjectHash(u.ID))
+		if r.eval.check(u, &p.found) {
+			p.checked++
+		}
+		return nil
+	}
 }

@@ -307,7 +307,8 @@ func (s *userStore) countRange(lo, hi string) int {
 // ok is false when f is another filter or the tenant is too large.
 func (s *userStore) lookup(f *node) (out []User, ok bool) {
 	upns, mails, ok := eqKeys(f)
-	if !ok {
+	ids, byID := idKeys(f)
+	if !ok && !byID {
 		return nil, false
 	}
 	seen := map[string]bool{}
@@ -319,6 +320,11 @@ func (s *userStore) lookup(f *node) (out []User, ok bool) {
 	}
 	for _, k := range upns {
 		if u, found := s.get(k); found && strings.EqualFold(u.UserPrincipalName, k) {
+			add(u)
+		}
+	}
+	for _, id := range ids {
+		if u, found := s.get(id); found && strings.EqualFold(u.ID, id) {
 			add(u)
 		}
 	}
@@ -338,4 +344,28 @@ func (s *userStore) lookup(f *node) (out []User, ok bool) {
 		return strings.Compare(a.ID, b.ID)
 	})
 	return out, true
+}
+
+// idKeys reports whether n only tests id against strings (id eq, id in,
+// joined by or): Graph looks objects up by id, so the simulator does too.
+func idKeys(n *node) (ids []string, ok bool) {
+	switch {
+	case n.op == "or":
+		a, okA := idKeys(n.left)
+		b, okB := idKeys(n.right)
+		return append(a, b...), okA && okB
+	case !strings.EqualFold(n.prop, "id"):
+		return nil, false
+	case n.op == "eq" && n.val.kind == "string":
+		return []string{n.val.s}, true
+	case n.op == "in":
+		for _, v := range n.vals {
+			if v.kind != "string" {
+				return nil, false
+			}
+			ids = append(ids, v.s)
+		}
+		return ids, true
+	}
+	return nil, false
 }

@@ -29,8 +29,16 @@ func (j *Job) newRun(ctx context.Context, full bool, scope domain.AuditScope, kn
 			defer close(done)
 			link, linkErr = j.Directory.LatestDeltaLink(ctx)
 		}()
+		// Who is assigned does not depend on the shards: read it while they
+		// are planned (prepare takes it from st.pre).
+		pre := make(chan struct{})
+		go func() {
+			defer close(pre)
+			st.pre, st.preErr = j.loadAccess(ctx, j.workers())
+		}()
 		ranges, err := j.plan(ctx, j.workers())
 		<-done
+		<-pre
 		if linkErr != nil {
 			return nil, fmt.Errorf("audit: take a delta link before the full scan: %w", linkErr)
 		}

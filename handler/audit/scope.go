@@ -139,7 +139,11 @@ func (j *Job) accessFor(ctx context.Context, st *runState, dry bool) (*access, e
 	case !domain.IsCode(err, domain.ENOTFOUND):
 		return nil, fmt.Errorf("audit: load the saved assignment set: %w", err)
 	}
-	a, err := j.loadAccess(ctx, j.workers())
+	a, err := st.pre, st.preErr
+	if a == nil && err == nil {
+		a, err = j.loadAccess(ctx, j.workers())
+	}
+	st.pre, st.preErr = nil, nil
 	if err != nil || dry {
 		return a, err
 	}

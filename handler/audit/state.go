@@ -65,6 +65,10 @@ type runState struct {
 	seen    findingSet
 	tail    []byte // records added since the last segment (saved as Seen)
 	changed map[uint64]struct{}
+	// pre is who is assigned, read by newRun while it planned a full
+	// scan's shards (preErr its failure); accessFor takes it once.
+	pre    *access
+	preErr error
 }
 
 // segmentRecords is how many seen records a segment holds (64 KiB); a

@@ -36,7 +36,7 @@ import (
 
 // Defaults.
 const (
-	DefaultWorkers     = 16
+	DefaultWorkers     = 32
 	DefaultBudget      = 8 * time.Minute
 	DefaultFullEvery   = 6 * 24 * time.Hour // delta links live 7 days
 	DefaultRowLimit    = 2000
@@ -70,7 +70,7 @@ type Job struct {
 	Checks map[string]domain.AppCheck
 	// Scope is "assigned" (default) or "all".
 	Scope domain.AuditScope
-	// Workers is the number of shards read at once (default 16); it is
+	// Workers is the number of shards read at once (default 32); it is
 	// lowered while Graph throttles.
 	Workers int
 	// Budget is how long one invocation may scan before it checkpoints and

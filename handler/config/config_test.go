@@ -30,7 +30,7 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.GraphBaseURL != "https://graph.microsoft.com" || c.ClaimSource != domain.ClaimFromUPN || c.AuditScope != "assigned" ||
 		c.AuditTimeBudget != 8*time.Minute || c.BlobContainer != "aircall-sso" || len(c.CertExpiryWarn) != 3 ||
-		c.CertExpiryWarn[2] != 7*24*time.Hour || c.AuditShards != 16 || c.BlobServiceURL != "https://acme.blob.core.windows.net" {
+		c.CertExpiryWarn[2] != 7*24*time.Hour || c.AuditShards != 32 || c.BlobServiceURL != "https://acme.blob.core.windows.net" {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if got := fedmeta.MetadataURL(c.LoginAuthority, domain.AppRef{Tenant: c.TenantID, AppID: "17ca0000-0000-0000-0000-000000000000"}); got !=

@@ -51,7 +51,7 @@ var Settings = []Setting{
 	{Name: "SERVICEBUS_QUEUE", Origin: OriginApp, Default: "aircall-sso-remediation", Example: "aircall-sso-remediation", Help: "Queue that receives remediation events (CloudEvents JSON)."},
 	{Name: "AUDIT_SCOPE", Origin: OriginApp, Default: "assigned", Example: "assigned", Help: "Users the nightly audit checks: `assigned` (direct assignments and direct members of assigned groups) or `all`."},
 	{Name: "AUDIT_TIME_BUDGET", Origin: OriginApp, Default: "8m", Example: "8m", Help: "How long one audit invocation may scan before it checkpoints and stops (Go duration, below functionTimeout)."},
-	{Name: "AUDIT_SHARDS", Origin: OriginApp, Default: "16", Example: "16", Help: "Parallel shards for a full scan of a large tenant (1–64)."},
+	{Name: "AUDIT_SHARDS", Origin: OriginApp, Default: "32", Example: "32", Help: "Parallel shards for a full scan of a large tenant (1–64)."},
 	{Name: "WEBHOOK_SECRET_ZENDESK", Origin: OriginApp, Secret: true, Example: "@Microsoft.KeyVault(SecretUri=https://acme-kv.vault.azure.net/secrets/webhook-zendesk/)", Help: "Zendesk webhook signing secret (a Key Vault reference in Azure). Empty: the source is refused."},
 	{Name: "WEBHOOK_SECRET_JIRA", Origin: OriginApp, Secret: true, Example: "@Microsoft.KeyVault(SecretUri=https://acme-kv.vault.azure.net/secrets/webhook-jira/)", Help: "Jira webhook secret. Empty: the source is refused."},
 	{Name: "WEBHOOK_SECRET_SERVICENOW", Origin: OriginApp, Secret: true, Example: "@Microsoft.KeyVault(SecretUri=https://acme-kv.vault.azure.net/secrets/webhook-servicenow/)", Help: "ServiceNow webhook secret. Empty: the source is refused."},

@@ -109,7 +109,7 @@ param auditTimeBudget string = '8m'
 @description('AUDIT_SHARDS: parallel shards of a full scan.')
 @minValue(1)
 @maxValue(64)
-param auditShards int = 16
+param auditShards int = 32
 
 @description('Webhook sources to accept. Each needs a Key Vault secret named webhook-<source> (docs/deploy.md); the others stay empty and are refused.')
 @allowed([

@@ -5,8 +5,10 @@
 // for Graph — rather than what its first user did with it (it was "bulk"):
 // the audit job's bulk reads (domain.BulkDirectory: users in UPN ranges for
 // parallel shards, users/delta, the Aircall app's appRoleAssignedTo, groups'
-// direct members) go through its pager, and package lookup's point reads
-// for the diagnosis go through Get.
+// direct members; domain.GroupMemberRanges: a group's user members in UPN
+// ranges; domain.GroupsDelta: membership changes and users by id) go
+// through its pager, and package lookup's point reads for the diagnosis go
+// through Get.
 //
 // The pager decodes each page with a streaming encoding/json token walk,
 // handing one item at a time to a callback: one page in memory per call,

@@ -52,9 +52,6 @@ func listMemberUsers(c *call, p params) *graphError {
 	if e != nil {
 		return e
 	}
-	if e := checkEqLimits(c.r, f, true, "User"); e != nil {
-		return e
-	}
 	pos, e := q.skipToken()
 	if e != nil {
 		return e

@@ -92,7 +92,7 @@ type queryRule struct {
 // queryRules apply to every Graph GET (every resource the simulator serves
 // is a directory object or a directory object's relationship).
 func queryRules() []queryRule {
-	return []queryRule{
+	return append([]queryRule{
 		{name: "$filter and $orderby together only in advanced queries", check: func(r *http.Request) *graphError {
 			if queryOpt(r, "filter") != "" && queryOpt(r, "orderby") != "" && !advancedReq(r) {
 				return unsupportedQuery("Sorting not supported for current query. Using $filter and $orderby in the same query requires the advanced query parameters ($count=true and ConsistencyLevel: eventual).")
@@ -105,7 +105,7 @@ func queryRules() []queryRule {
 			}
 			return nil
 		}, doc: advancedDoc + "#query-scenarios-that-require-advanced-query-capabilities"},
-	}
+	}, limitRules()...)
 }
 
 // checkQueryRules runs queryRules on a Graph GET.

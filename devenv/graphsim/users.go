@@ -55,12 +55,6 @@ func listUsers(c *call, _ params) *graphError {
 	if e != nil {
 		return e
 	}
-	if e := checkEqLimits(c.r, f, adv, "User"); e != nil {
-		return e
-	}
-	if e := checkExpandLimits(q, adv); e != nil {
-		return e
-	}
 	expand, expandSel, e := memberOfExpand(q)
 	if e != nil {
 		return e

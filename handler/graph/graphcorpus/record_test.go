@@ -94,6 +94,34 @@ func recordAdapterCalls(t *testing.T) []string {
 			return d
 		})
 	})
+	t.Run("BulkDirectory/groupRangesAndDelta", func(t *testing.T) {
+		// The audit's optional reads: a group's user members by range, the
+		// groups delta and users by id (package audit drives them).
+		sim := rec.start(t, graphsim.Options{Seed: 1})
+		app, groupID := seedTenant(t, sim.Tenant(), porttest.StandardDirectorySeed(), false)
+		d, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), AppID: app.AppID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		g := groupID(porttest.StandardDirectorySeed().AssignedGroups[0])
+		if _, err := d.CountGroupUsers(ctx, g, domain.UserRange{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.GroupUsers(ctx, g, domain.UserRange{After: "a"}, "", func(domain.DirectoryMember) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		links, err := d.LatestGroupsDeltaLinks(ctx, []string{g})
+		if err != nil || len(links) != 1 {
+			t.Fatalf("groups delta links: %v %v", links, err)
+		}
+		if _, err := d.GroupsDelta(ctx, links[0], func(domain.MemberChange) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.UsersByID(ctx, []string{porttest.StandardDirectorySeed().Users[0].ID}, func(*domain.User) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("UserDirectory/manyGroups", func(t *testing.T) {
 		// Over 20 groups, $expand stops and lookup pages users/{id}/memberOf
 		// to be sure no group of the user is assigned.

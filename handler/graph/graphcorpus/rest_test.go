@@ -129,6 +129,20 @@ func TestRESTDecodesTheDocumentedExamples(t *testing.T) {
 		len(members) != 2 || members[0] != (domain.DirectoryMember{ID: fxUser, Type: "user"}) || members[1].Type != "group" {
 		t.Errorf("group-list-members through graphrest: %+v %v", members, err)
 	}
+	members = nil
+	if _, err := c.GroupUsers(ctx, fxGroup, domain.UserRange{}, "", func(m domain.DirectoryMember) error { members = append(members, m); return nil }); err != nil ||
+		len(members) != 1 || members[0] != (domain.DirectoryMember{ID: fxUser, Type: "user"}) {
+		t.Errorf("group-list-members cast to users through graphrest: %+v %v", members, err)
+	}
+	if n, err := c.CountGroupUsers(ctx, fxGroup, domain.UserRange{}); err != nil || n != 1 {
+		t.Errorf("group-list-members cast @odata.count through graphrest: %d %v", n, err)
+	}
+	var changes []domain.MemberChange
+	info, err = c.GroupsDelta(ctx, "/v1.0/groups/delta?$select=members", func(ch domain.MemberChange) error { changes = append(changes, ch); return nil })
+	if err != nil || len(changes) != 2 || changes[0] != (domain.MemberChange{GroupID: fxGroup, Member: domain.DirectoryMember{ID: fxUser, Type: "user"}}) ||
+		!changes[1].Removed || !strings.Contains(info.DeltaLink, "corpus-token-2") {
+		t.Errorf("group-delta through graphrest: %+v %+v %v", changes, info, err)
+	}
 	var assigned []domain.AppAssignment
 	if _, err := c.AppAssignments(ctx, fxSP, "", func(a domain.AppAssignment) error { assigned = append(assigned, a); return nil }); err != nil ||
 		len(assigned) != 1 || assigned[0].PrincipalID != fxUser {

@@ -99,7 +99,7 @@ func recordAdapterCalls(t *testing.T) []string {
 		// groups delta and users by id (package audit drives them).
 		sim := rec.start(t, graphsim.Options{Seed: 1})
 		app, groupID := seedTenant(t, sim.Tenant(), porttest.StandardDirectorySeed(), false)
-		d, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), AppID: app.AppID})
+		d, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), Pin: app.PinFunc(), Owner: graphsim.Caller})
 		if err != nil {
 			t.Fatal(err)
 		}

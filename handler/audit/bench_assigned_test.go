@@ -43,7 +43,7 @@ func BenchmarkScanAssignedWallTime(b *testing.B) {
 		ten.SetLatency(latency)
 		ten.SetBudget(graphsim.DefaultBudget(n), 10*time.Second)
 		for _, scope := range []domain.AuditScope{domain.ScopeAssigned, domain.ScopeAll} {
-			dir, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential()})
+			dir, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential(), Pin: ten.Apps()[0].PinFunc(), Owner: graphsim.Caller})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -53,8 +53,11 @@ func BenchmarkScanAssignedWallTime(b *testing.B) {
 			start := time.Now()
 			rep, err := job.Run(context.Background(), audit.Request{Full: true})
 			wall := time.Since(start)
-			if err != nil || !rep.Complete || rep.UsersScanned != int64(n) {
-				b.Fatalf("%s scan: %v (complete %v, %d of %d users)", scope, err, rep != nil && rep.Complete, rep.UsersScanned, n)
+			if err != nil {
+				b.Fatalf("%s scan: %v", scope, err)
+			}
+			if !rep.Complete || rep.UsersScanned != int64(n) {
+				b.Fatalf("%s scan: complete %v, %d of %d users", scope, rep.Complete, rep.UsersScanned, n)
 			}
 			st := ten.Stats()
 			reqs := 0

@@ -83,13 +83,12 @@ func (j *Job) followMemberships(ctx context.Context, a *access) error {
 				if ch.Member.Type != "" && !strings.EqualFold(ch.Member.Type, "user") {
 					return nil // nested groups do not grant access
 				}
-				h := subjectHash(ch.Member.ID)
-				if ch.Removed {
-					a.group = removeOne(a.group, h)
-					removed++
-				} else {
-					a.group = insertOne(a.group, h)
-					added++
+				if a.applyChange(ch) {
+					if ch.Removed {
+						removed++
+					} else {
+						added++
+					}
 				}
 				affected[strings.ToLower(ch.Member.ID)] = struct{}{}
 				return nil
@@ -113,6 +112,31 @@ func (j *Job) followMemberships(ctx context.Context, a *access) error {
 	slices.Sort(a.affected)
 	j.log().Info("audit: membership changes of the assigned groups", "added", added, "removed", removed, "usersToCheck", len(a.affected))
 	return nil
+}
+
+// applyChange applies one membership change to the set and reports
+// whether it changed anything: with the memberships known (pairs), a
+// change Graph reports again is applied once.
+func (a *access) applyChange(ch domain.MemberChange) bool {
+	h := subjectHash(ch.Member.ID)
+	if a.pairs != nil {
+		p := pairHash(ch.GroupID, h)
+		i, member := slices.BinarySearch(a.pairs, p)
+		switch {
+		case ch.Removed && member:
+			a.pairs = slices.Delete(a.pairs, i, i+1)
+		case !ch.Removed && !member:
+			a.pairs = slices.Insert(a.pairs, i, p)
+		default:
+			return false
+		}
+	}
+	if ch.Removed {
+		a.group = removeOne(a.group, h)
+	} else {
+		a.group = insertOne(a.group, h)
+	}
+	return true
 }
 
 func insertOne(s []uint64, h uint64) []uint64 {

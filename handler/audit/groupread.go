@@ -34,12 +34,12 @@ type groupItem struct {
 // groupMembers pages the direct user members of groups, up to workers
 // requests at a time, and returns their hashes, one per (group, member):
 // a user in two assigned groups appears twice (a membership change then
-// removes one). Members that are groups are ignored: nested groups do not
+// removes one), and the memberships' pairHash (unsorted). Members that are groups are ignored: nested groups do not
 // grant access.
-func (j *Job) groupMembers(ctx context.Context, groups []string, workers int) ([]uint64, error) {
+func (j *Job) groupMembers(ctx context.Context, groups []string, workers int) (members, pairs []uint64, err error) {
 	items, err := j.planGroups(ctx, groups, workers)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	slices.SortStableFunc(items, func(a, b groupItem) int { return int(b.count - a.count) })
 	perGroup := map[string]map[uint64]struct{}{}
@@ -80,15 +80,15 @@ func (j *Job) groupMembers(ctx context.Context, groups []string, workers int) ([
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var members []uint64
-	for _, set := range perGroup {
+	for g, set := range perGroup {
 		for h := range set {
 			members = append(members, h)
+			pairs = append(pairs, pairHash(g, h))
 		}
 	}
-	return members, nil
+	return members, pairs, nil
 }
 
 // planGroups decides, per group, how its members are read: whole (one chain

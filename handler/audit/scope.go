@@ -34,18 +34,28 @@ type access struct {
 	links         []string
 	affected      []string
 	groupsExpired bool
+	// pairs are sorted hashes of (group, member) memberships (pairHash), so
+	// a membership change Graph reports twice (delta queries may replay
+	// changes) is applied once. Empty for a set saved before they existed.
+	pairs []uint64
+}
+
+// pairHash identifies one membership: a member's hash in a group.
+func pairHash(groupID string, member uint64) uint64 {
+	return subjectHash(groupID)*0x9e3779b97f4a7c15 ^ member
 }
 
 // accessKey is the checkpoint key of the saved assignment set.
 const accessKey = "access"
 
-// encode writes the set as "ACC2", the run id's length (1 byte) and the
-// run id, a known flag, the group count, the direct count, then the direct
-// and group hashes (8 bytes each).
+// encode writes the set as "ACC3", the run id's length (1 byte) and the
+// run id, a known flag, the group count, the direct, group-member and pair
+// counts, then the direct, group-member and pair hashes (8 bytes each).
+// decodeAccess also reads "ACC2" (no pair count, no pairs).
 func (a *access) encode() []byte {
 	id := a.runID[:min(len(a.runID), 255)]
-	buf := make([]byte, 0, 14+len(id)+8*(len(a.direct)+len(a.group)))
-	buf = append(buf, "ACC2"...)
+	buf := make([]byte, 0, 18+len(id)+8*(len(a.direct)+len(a.group)+len(a.pairs)))
+	buf = append(buf, "ACC3"...)
 	buf = append(buf, byte(len(id)))
 	buf = append(buf, id...)
 	if a.known {
@@ -55,37 +65,48 @@ func (a *access) encode() []byte {
 	}
 	buf = binary.BigEndian.AppendUint32(buf, uint32(a.groups))
 	buf = binary.BigEndian.AppendUint32(buf, uint32(len(a.direct)))
-	for _, h := range a.direct {
-		buf = binary.BigEndian.AppendUint64(buf, h)
-	}
-	for _, h := range a.group {
-		buf = binary.BigEndian.AppendUint64(buf, h)
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(a.group)))
+	for _, list := range [][]uint64{a.direct, a.group, a.pairs} {
+		for _, h := range list {
+			buf = binary.BigEndian.AppendUint64(buf, h)
+		}
 	}
 	return buf
 }
 
 func decodeAccess(b []byte) (*access, error) {
 	corrupt := fmt.Errorf("the saved assignment set is corrupt")
-	if len(b) < 5 || string(b[:4]) != "ACC2" {
+	if len(b) < 5 || (string(b[:4]) != "ACC2" && string(b[:4]) != "ACC3") {
+		return nil, corrupt
+	}
+	v3 := string(b[:4]) == "ACC3"
+	head := 5 + int(b[4]) + 9
+	if v3 {
+		head += 4
+	}
+	if len(b) < head || (len(b)-head)%8 != 0 {
 		return nil, corrupt
 	}
 	idEnd := 5 + int(b[4])
-	if len(b) < idEnd+9 || (len(b)-idEnd-9)%8 != 0 {
-		return nil, corrupt
-	}
 	a := &access{runID: string(b[5:idEnd]), known: b[idEnd] == 1, groups: int(binary.BigEndian.Uint32(b[idEnd+1:])), saved: true}
-	nd := int(binary.BigEndian.Uint32(b[idEnd+5:]))
-	hs := b[idEnd+9:]
-	if nd > len(hs)/8 {
+	hs := b[head:]
+	nd, ng := int(binary.BigEndian.Uint32(b[idEnd+5:])), len(hs)/8-int(binary.BigEndian.Uint32(b[idEnd+5:]))
+	if v3 {
+		ng = int(binary.BigEndian.Uint32(b[idEnd+9:]))
+	}
+	if nd < 0 || ng < 0 || nd+ng > len(hs)/8 {
 		return nil, corrupt
 	}
-	a.direct = make([]uint64, nd)
-	a.group = make([]uint64, len(hs)/8-nd)
-	for i := range a.direct {
-		a.direct[i] = binary.BigEndian.Uint64(hs[8*i:])
+	read := func(from, n int) []uint64 {
+		out := make([]uint64, n)
+		for i := range out {
+			out[i] = binary.BigEndian.Uint64(hs[8*(from+i):])
+		}
+		return out
 	}
-	for i := range a.group {
-		a.group[i] = binary.BigEndian.Uint64(hs[8*(nd+i):])
+	a.direct, a.group = read(0, nd), read(nd, ng)
+	if v3 {
+		a.pairs = read(nd+ng, len(hs)/8-nd-ng)
 	}
 	return a, nil
 }
@@ -209,9 +230,10 @@ func (j *Job) loadAccess(ctx context.Context, workers int) (*access, error) {
 	// Before the members are read, so changes made meanwhile are seen by
 	// the next delta run.
 	a.links = j.takeGroupLinks(ctx, groups)
-	if a.group, err = j.groupMembers(ctx, groups, workers); err != nil {
+	if a.group, a.pairs, err = j.groupMembers(ctx, groups, workers); err != nil {
 		return nil, err
 	}
+	slices.Sort(a.pairs)
 	slices.Sort(a.direct)
 	a.direct = slices.Compact(a.direct)
 	// One hash per (group, member): see groupMembers.

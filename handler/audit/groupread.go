@@ -42,10 +42,9 @@ func (j *Job) groupMembers(ctx context.Context, groups []string, workers int) (m
 		return nil, nil, err
 	}
 	slices.SortStableFunc(items, func(a, b groupItem) int { return int(b.count - a.count) })
-	perGroup := map[string]map[uint64]struct{}{}
-	for _, g := range groups {
-		perGroup[g] = map[uint64]struct{}{}
-	}
+	// Hashes per group, sorted and deduplicated at the end (8 bytes a
+	// member: no map, whose overhead would dominate a 600k-member group).
+	perGroup := map[string][]uint64{}
 	var mu sync.Mutex
 	err = runPool(ctx, len(items), workers, func(i int) error {
 		it := items[i]
@@ -73,17 +72,16 @@ func (j *Job) groupMembers(ctx context.Context, groups []string, workers int) (m
 			}
 		}
 		mu.Lock()
-		for _, h := range mine {
-			perGroup[it.group][h] = struct{}{}
-		}
+		perGroup[it.group] = append(perGroup[it.group], mine...)
 		mu.Unlock()
 		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	for g, set := range perGroup {
-		for h := range set {
+	for g, hs := range perGroup {
+		slices.Sort(hs)
+		for _, h := range slices.Compact(hs) {
 			members = append(members, h)
 			pairs = append(pairs, pairHash(g, h))
 		}

@@ -33,6 +33,11 @@ type deltaState struct {
 	ID     string   `json:"d,omitempty"`
 	After  uint64   `json:"a,omitempty"` // change round: last seq served
 	IDs    []string `json:"n,omitempty"` // $filter=id eq … (rules.go, deltaFilterIDs)
+	// Epoch is the tenant's delta epoch when the token was issued: a token
+	// of an earlier epoch was issued before Tenant.ExpireDeltaTokens (a
+	// counter, not a clock, so a token issued in the same millisecond as
+	// the expiry is still told apart).
+	Epoch int `json:"e,omitempty"`
 }
 
 // wants reports whether the round covers user id (all without a filter).
@@ -108,15 +113,15 @@ func usersDelta(c *call, _ params) *graphError {
 		}
 		st = d
 	case dtok == "latest":
-		return c.writeDelta(nil, deltaState{Sel: q.sel, Since: c.t.users.seq, Issued: now.UnixMilli(), IDs: ids}, false)
+		return c.writeDelta(nil, deltaState{Sel: q.sel, Since: c.t.users.seq, Issued: now.UnixMilli(), IDs: ids, Epoch: c.t.deltaEpoch}, false)
 	case dtok != "":
 		d, ok := decodeDelta(dtok)
 		if !ok || c.t.expired(d, now) {
 			return c.t.gone(c, d)
 		}
-		st = deltaState{Sel: d.Sel, Since: d.Since, Until: c.t.users.seq, Issued: d.Issued, After: d.Since, IDs: d.IDs}
+		st = deltaState{Sel: d.Sel, Since: d.Since, Until: c.t.users.seq, Issued: d.Issued, After: d.Since, IDs: d.IDs, Epoch: d.Epoch}
 	default:
-		st = deltaState{Sel: q.sel, Until: c.t.users.seq, Issued: now.UnixMilli(), Init: true, IDs: ids}
+		st = deltaState{Sel: q.sel, Until: c.t.users.seq, Issued: now.UnixMilli(), Init: true, IDs: ids, Epoch: c.t.deltaEpoch}
 	}
 	fields, e := userSelection(st.Sel)
 	if e != nil {
@@ -127,7 +132,7 @@ func usersDelta(c *call, _ params) *graphError {
 	if more {
 		return c.writeDelta(items, st, true)
 	}
-	final := deltaState{Sel: st.Sel, Since: st.Until, Issued: now.UnixMilli(), IDs: st.IDs}
+	final := deltaState{Sel: st.Sel, Since: st.Until, Issued: now.UnixMilli(), IDs: st.IDs, Epoch: c.t.deltaEpoch}
 	return c.writeDelta(items, final, false)
 }
 
@@ -221,8 +226,7 @@ func selSuffix(sel []string) string {
 }
 
 func (t *Tenant) expired(d deltaState, now time.Time) bool {
-	issued := time.UnixMilli(d.Issued)
-	return (!t.deltaCutoff.IsZero() && !issued.After(t.deltaCutoff)) || now.Sub(issued) > t.deltaTTL
+	return d.Epoch < t.deltaEpoch || now.Sub(time.UnixMilli(d.Issued)) > t.deltaTTL
 }
 
 // DeltaExpiry is how the simulator answers a delta token it no longer

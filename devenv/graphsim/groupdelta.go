@@ -39,6 +39,7 @@ type groupDeltaState struct {
 	Seen   int      `json:"n,omitempty"` // changes of the round served so far
 	Until  uint64   `json:"u,omitempty"`
 	Init   bool     `json:"i,omitempty"` // a round that lists current members
+	Epoch  int      `json:"e,omitempty"` // the tenant's delta epoch at issue (deltaState.Epoch)
 }
 
 func (d groupDeltaState) encode() string {
@@ -99,7 +100,7 @@ func groupsDelta(c *call, _ params) *graphError {
 			tok = dtok
 		}
 		d, ok := decodeGroupDelta(tok)
-		if !ok || c.t.expired(deltaState{Issued: d.Issued}, now) {
+		if !ok || c.t.expired(deltaState{Issued: d.Issued, Epoch: d.Epoch}, now) {
 			return c.t.groupsGone(c)
 		}
 		st = d
@@ -111,7 +112,7 @@ func groupsDelta(c *call, _ params) *graphError {
 		if e != nil {
 			return e
 		}
-		st = groupDeltaState{IDs: ids, Since: c.t.memberSeq, Until: c.t.memberSeq, Issued: now.UnixMilli()}
+		st = groupDeltaState{IDs: ids, Since: c.t.memberSeq, Until: c.t.memberSeq, Issued: now.UnixMilli(), Epoch: c.t.deltaEpoch}
 		// A new round without a token lists the groups' current members.
 		st.Init = dtok == ""
 		if dtok == "latest" {
@@ -234,7 +235,7 @@ func (c *call) writeGroupDelta(changes []memberChange, st groupDeltaState, more 
 	if more {
 		pg.nextRaw = link + "$skiptoken=" + st.encode()
 	} else {
-		next := groupDeltaState{IDs: st.IDs, Since: st.Until, Issued: time.Now().UnixMilli()}
+		next := groupDeltaState{IDs: st.IDs, Since: st.Until, Issued: time.Now().UnixMilli(), Epoch: c.t.deltaEpoch}
 		pg.deltaLink = link + "$deltatoken=" + next.encode()
 	}
 	c.writePage(pg)

@@ -49,9 +49,10 @@ type Tenant struct {
 	policies    map[string]*object
 	policyMode  PolicyMode
 	replication time.Duration
-	// deltaCutoff: delta tokens issued before it answer 410.
-	deltaCutoff time.Time
-	deltaTTL    time.Duration
+	// deltaEpoch: delta tokens issued in an earlier epoch (before the last
+	// ExpireDeltaTokens) are expired.
+	deltaEpoch int
+	deltaTTL   time.Duration
 	// deltaExpiry is how an expired delta token is answered.
 	deltaExpiry DeltaExpiry
 	// memberLog records membership changes for groups/delta.
@@ -223,5 +224,5 @@ func (t *Tenant) FailApplicationPatch(n int) {
 func (t *Tenant) ExpireDeltaTokens() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.deltaCutoff = time.Now()
+	t.deltaEpoch++
 }

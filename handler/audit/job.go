@@ -59,6 +59,9 @@ type Job struct {
 	Outbox domain.OutboxDrainer
 	// Reports stores each run's report; nil stores none.
 	Reports domain.ReportStore
+	// Index keeps the run summary index the report page reads: each
+	// completed, non-dry run is added (index.go). Nil keeps none.
+	Index domain.ReportLibrary
 	// Lock keeps two runs apart; nil runs without a lock (tests, CLI).
 	Lock domain.Lock
 	// Claim reads the app's emailaddress claim configuration; nil means
@@ -354,6 +357,8 @@ func (j *Job) storeReport(ctx context.Context, rep *Report) {
 	if err != nil {
 		j.log().Warn("audit: could not store the report", "error", err.Error())
 		rep.Notes = append(rep.Notes, "report not stored: "+domain.ErrorMessage(err))
+	} else {
+		j.indexRun(ctx, rep)
 	}
 	rep.Locations = where
 }

@@ -13,6 +13,11 @@ import (
 type Reports struct {
 	mu    sync.Mutex
 	files map[string]domain.ReportFile // by "name/file"
+	index struct {                     // the run summary index (reportindex.go)
+		data []byte
+		etag string
+		seq  int
+	}
 }
 
 var _ domain.ReportStore = (*Reports)(nil)

@@ -44,7 +44,10 @@ type Run struct {
 // RunSummary is one run in the run summary index: small enough that the
 // index of the last MaxRuns runs is one short document.
 type RunSummary struct {
-	RunID    string    `json:"runId"`
+	RunID string `json:"runId"`
+	// Report is the name of the run's stored report (its last invocation's,
+	// domain.ReportStore), which the page reads.
+	Report   string    `json:"report,omitempty"`
 	EndedAt  time.Time `json:"endedAt"`
 	Complete bool      `json:"complete"`
 	// People is how many people would fail to sign in (see Headline).

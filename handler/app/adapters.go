@@ -185,7 +185,7 @@ func (a *App) AuditJob() (*audit.Job, error) {
 		}
 		c := a.Config
 		job := &audit.Job{
-			Checkpoints: store.Checkpoints(), Reports: store.Reports(), Lock: store.Lock(), Events: sink, Outbox: outbox,
+			Checkpoints: store.Checkpoints(), Reports: store.Reports(), Index: store.Reports(), Lock: store.Lock(), Events: sink, Outbox: outbox,
 			Claim: users.EmailClaim, Checks: a.appChecks(),
 			Scope: domain.AuditScope(c.AuditScope), Workers: c.AuditShards, Budget: c.AuditTimeBudget, Log: a.Log,
 		}

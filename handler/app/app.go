@@ -2,7 +2,7 @@
 // cmd/wtfd Main: New takes the validated configuration, the credential and
 // the logger, and App's fields are every adapter and job, each built on
 // first use (lazy) so a cold start does no I/O and a missing optional
-// adapter fails only what needs it. Routes lists the seven functions the
+// adapter fails only what needs it. Routes lists the eight functions the
 // Functions host invokes and Commands the operator's subcommands; nothing is
 // registered anywhere else.
 //

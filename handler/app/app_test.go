@@ -33,7 +33,7 @@ const (
 )
 
 // TestEveryFunctionThroughTheHost builds the app from a config.Config value
-// (no environment) and serves all seven functions in this process through
+// (no environment) and serves all eight functions in this process through
 // the host stand-in, against the Graph simulator, Azurite and the Service
 // Bus peer: provision creates the app, the archive timer stores its
 // metadata, the metadata function shows it, the audit (timer and HTTP)
@@ -228,7 +228,7 @@ func TestArchiveNeedsTheApp(t *testing.T) {
 // nothing built closes nothing.
 func TestNothingIsBuiltAtStart(t *testing.T) {
 	a := app.New(&config.Config{}, nil, slog.New(slog.DiscardHandler))
-	if names := a.Handler().Names(); len(names) != 7 {
+	if names := a.Handler().Names(); len(names) != 8 {
 		t.Fatalf("routes %v", names)
 	}
 	if err := a.Close(context.Background()); err != nil {

@@ -30,6 +30,7 @@ func (a *App) Routes() []Route {
 		{"metadata-archive", functions.MetadataArchive(jobArchive{a})},
 		{"audit", functions.AuditTimer(a.Auditor())},
 		{"audit-run", functions.AuditRun(a.Auditor())},
+		{"report", functions.Report(a.reportSources())},
 		{"webhook", functions.Webhook(functions.WebhookOptions{
 			Verifier: &webhook.Verifier{Secrets: a.webhookSecrets()},
 			Extract:  webhook.ExtractOptions{JiraUserField: a.Config.JiraUserField},

@@ -95,8 +95,8 @@ func headline(h Headline) string {
 	switch {
 	case h.People == 0 && !h.AtLeast:
 		return "No one would fail to sign in to Aircall right now"
-	case h.People == 1 && !h.AtLeast:
-		return "1 person would fail to sign in to Aircall right now"
+	case h.People == 1:
+		return lead + "1 person would fail to sign in to Aircall right now"
 	}
 	return lead + thousands(int64(h.People)) + " people would fail to sign in to Aircall right now"
 }

@@ -27,12 +27,14 @@ help:
 	@echo "make dev-up / dev-down   start / stop Azurite and the Service Bus peer (prints the matching settings)"
 	@echo "make sim         dev-up plus the Graph simulator, with handler settings in devenv/.run/handler.env"
 
+# APP_ROOT copies what the app root holds besides the handler binary.
+APP_ROOT = cp host.json $(DIST)/ && for f in functions/*/; do cp -r "$$f" $(DIST)/; done
+
 ## build: the app root Core Tools and zip deploy use.
 build:
 	rm -rf $(DIST) && mkdir -p $(DIST)
 	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(DIST)/handler ./handler
-	cp host.json $(DIST)/
-	for f in functions/*/; do cp -r "$$f" $(DIST)/; done
+	$(APP_ROOT)
 	@echo "app root ready in $(DIST)/: $$(ls $(DIST) | tr '\n' ' ')"
 
 ## test: what CI runs. Installs npm packages and Go modules, starts the local
@@ -53,8 +55,19 @@ FUZZTIME ?= 20000x
 fuzz:
 	@devenv/scripts/fuzz-all.sh $(FUZZTIME)
 
-demo: build
-	$(WITH_SERVICES) $(GO) run ./devenv/cmd/demo -dist $(DIST)
+## demo: the app root for this machine and the demo, with what can overlap
+## run at once: npm ci (Azurite, the Service Bus peer) beside one go build of
+## the handler and the demo — one invocation with one set of flags, so the
+## packages they share compile once. It ends by writing $(DIST)/report.html.
+DEMO_BIN = $(RUNDIR)/bin
+demo:
+	rm -rf $(DIST) && mkdir -p $(DIST) $(DEMO_BIN)
+	devenv/scripts/npm-install.sh & npm=$$!; \
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(DEMO_BIN)/ ./handler ./devenv/cmd/demo; built=$$?; \
+	wait $$npm || exit 1; exit $$built
+	cp $(DEMO_BIN)/handler $(DIST)/handler
+	$(APP_ROOT)
+	$(WITH_SERVICES) $(DEMO_BIN)/demo -dist $(DIST)
 
 run: build
 	@command -v func >/dev/null || { echo "Azure Functions Core Tools ('func') are not installed: see https://learn.microsoft.com/azure/azure-functions/functions-run-local (npm i -g azure-functions-core-tools@4 downloads the host from a CDN). Without them, 'make demo' runs the app through devenv's host stand-in."; exit 1; }

@@ -49,8 +49,46 @@ func TestCompletedRunsAreIndexed(t *testing.T) {
 	if _, err := reports.ReadReportFile(context.Background(), s.Report, "report.json"); err != nil {
 		t.Errorf("the indexed report cannot be read: %v", err)
 	}
-	second := f.run(t, audit.Request{Full: true})
-	if x := index(); len(x.Runs) != 2 || x.Runs[1].RunID != second.RunID {
-		t.Errorf("index after two runs: %+v", x.Runs)
+	// A delta run: one disabled person is enabled again, one is disabled.
+	// Its own report names only the new finding; its open list names every
+	// open one, carried forward from the first run's.
+	var fixed, broken graphsim.Truth
+	sim.Tenant().EachTruth(func(tr graphsim.Truth) bool {
+		assigned := tr.Access == graphsim.AccessDirect || tr.Access == graphsim.AccessGroup
+		switch {
+		case assigned && tr.Problems == graphsim.ProblemDisabled && fixed.User.ID == "":
+			fixed = tr
+		case assigned && tr.Problems == 0 && broken.User.ID == "":
+			broken = tr
+		}
+		return fixed.User.ID == "" || broken.User.ID == ""
+	})
+	must(t, sim.Tenant().UpdateUser(fixed.User.ID, func(u *graphsim.User) { u.AccountEnabled = true }))
+	must(t, sim.Tenant().UpdateUser(broken.User.ID, func(u *graphsim.User) { u.AccountEnabled = false }))
+	var want []string
+	for _, l := range expected(sim, domain.ScopeAssigned) {
+		if l != "user.disabled "+fixed.User.UserPrincipalName {
+			want = append(want, l)
+		}
+	}
+	want = sortStrings(append(want, "user.disabled "+broken.User.UserPrincipalName))
+
+	second := f.run(t, audit.Request{})
+	x = index()
+	if second.Mode != audit.ModeDelta || len(second.Findings) != 1 || len(x.Runs) != 2 || x.Runs[1].RunID != second.RunID {
+		t.Fatalf("second run %s with %d findings; index %+v", second.Mode, len(second.Findings), x.Runs)
+	}
+	data, err := reports.ReadReportFile(context.Background(), x.Runs[1].Report, audit.OpenListFile)
+	var open audit.OpenList
+	if err != nil || json.Unmarshal(data, &open) != nil || open.Truncated {
+		t.Fatalf("open list: %v truncated=%v", err, open.Truncated)
+	}
+	var got []string
+	for _, f := range open.Findings {
+		got = append(got, string(f.Kind)+" "+f.Subject)
+	}
+	diff(t, "open list after the delta run", sortStrings(got), want)
+	if x.Runs[1].People != x.Runs[0].People {
+		t.Errorf("people = %d after one fixed and one broken, want %d as before", x.Runs[1].People, x.Runs[0].People)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/archive"
+	"github.com/identity-ops/aircall-entra-sso/handler/audit"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/funchost"
 	"github.com/identity-ops/aircall-entra-sso/handler/report"
@@ -93,6 +94,13 @@ func (src ReportSources) input(ctx context.Context, log *slog.Logger, runID stri
 	}
 	if err := json.Unmarshal(raw, &in.Audit); err != nil {
 		return in, domain.Wrap(domain.EINTERNAL, err, "the stored report of audit run %s is unreadable", run.RunID)
+	}
+	// The run's open findings, carried forward from run to run; without
+	// them (a run indexed before the list existed) the page lists the
+	// findings the run's report names and says so.
+	var open audit.OpenList
+	if raw, err := src.Library.ReadReportFile(ctx, run.Report, audit.OpenListFile); err == nil && json.Unmarshal(raw, &open) == nil {
+		in.Audit.Findings, in.Audit.Truncated = open.Findings, open.Truncated
 	}
 	in.History = x.Runs
 	in.Now = time.Now()

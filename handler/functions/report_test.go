@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/identity-ops/aircall-entra-sso/handler/audit"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/funchost"
 	"github.com/identity-ops/aircall-entra-sso/handler/functions"
@@ -71,6 +72,16 @@ func TestReportFunction(t *testing.T) {
 		if !bytes.Contains(res.Body, []byte(want)) {
 			t.Errorf("page lacks %q", want)
 		}
+	}
+
+	// With the run's open list (audit.OpenListFile), the page lists every
+	// open finding, not only those the run's report names.
+	open, _ := json.Marshal(audit.OpenList{RunID: latest, Findings: []domain.Finding{bob, ann}})
+	if _, err := lib.PutReport(context.Background(), latest+"-1", []domain.ReportFile{{Name: audit.OpenListFile, Data: open}}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := call(nil); err != nil || !bytes.Contains(res.Body, []byte(">2 people would fail")) || !bytes.Contains(res.Body, []byte("ann@contoso.com")) {
+		t.Errorf("page with the open list: %v; want 2 people, ann listed", err)
 	}
 
 	res, err = call(map[string]string{"format": "JSON", "run": older})

@@ -35,12 +35,15 @@ func main() {
 
 // demo carries what the steps share.
 type demo struct {
-	host   *devhost.Host
-	front  *httptest.Server
-	key    string
-	env    map[string]string
-	out    io.Writer
-	extras []func() error
+	host *devhost.Host
+	dist string // the app root (report.go writes the page there)
+	// reportPage is where the report page was written, printed last.
+	reportPage string
+	front      *httptest.Server
+	key        string
+	env        map[string]string
+	out        io.Writer
+	extras     []func() error
 	// sim is the Graph + Entra simulator; mismatch a user whose UPN differs
 	// from their mail.
 	sim      *graphsim.Server
@@ -52,7 +55,7 @@ func run(dist string, verbose bool) error {
 	if err != nil {
 		return err
 	}
-	d := &demo{out: os.Stdout, key: "demo-function-key-0123456789", env: map[string]string{}}
+	d := &demo{dist: abs, out: os.Stdout, key: "demo-function-key-0123456789", env: map[string]string{}}
 	defer func() {
 		for i := len(d.extras) - 1; i >= 0; i-- {
 			_ = d.extras[i]()
@@ -103,6 +106,9 @@ func run(dist string, verbose bool) error {
 		return fmt.Errorf("handler did not stop cleanly: %w", err)
 	}
 	fmt.Fprintln(d.out, "stopped cleanly")
+	if d.reportPage != "" {
+		fmt.Fprintf(d.out, "\nThe audit report page: %s (open it in a browser)\n", d.reportPage)
+	}
 	return nil
 }
 
@@ -110,7 +116,7 @@ func run(dist string, verbose bool) error {
 // with registerStep, and run in stepOrder.
 var steps = map[string]func(d *demo) error{}
 
-var stepOrder = []string{"look-alike", "provision", "archive", "audit", "webhook", "events"}
+var stepOrder = []string{"look-alike", "provision", "archive", "audit", "webhook", "events", "report"}
 
 func registerStep(name string, fn func(d *demo) error) { steps[name] = fn }
 

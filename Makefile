@@ -37,10 +37,12 @@ build:
 	$(APP_ROOT)
 	@echo "app root ready in $(DIST)/: $$(ls $(DIST) | tr '\n' ' ')"
 
-## test: what CI runs. Installs npm packages and Go modules, starts the local
-## services, runs vet and every test, and stops the services even on failure.
+## test: what CI runs. Installs npm packages, Go modules and Chromium (the
+## report page's browser tests), starts the local services, runs vet and
+## every test, and stops the services even on failure.
 test:
 	$(GO) mod download
+	devenv/scripts/chromium.sh
 	$(WITH_SERVICES) $(MAKE) --no-print-directory test-go
 
 ## test-go runs the committed fuzz corpora as plain tests (deterministic); the

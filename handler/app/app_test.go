@@ -140,7 +140,7 @@ func TestEveryFunctionThroughTheHost(t *testing.T) {
 		folders = append(folders, name)
 	}
 	sort.Strings(folders)
-	if strings.Join(folders, ",") != strings.Join(health.Functions, ",") || len(folders) != 7 {
+	if strings.Join(folders, ",") != strings.Join(health.Functions, ",") || len(folders) != 8 {
 		t.Fatalf("function folders %v, routed %v", folders, health.Functions)
 	}
 

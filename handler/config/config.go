@@ -65,6 +65,8 @@ type Config struct {
 	// WebhookSecrets maps a source name (zendesk, jira, servicenow, generic) to its secret.
 	WebhookSecrets map[string][]byte
 	JiraUserField  string
+	// WebhookDetail is WEBHOOK_DETAIL: "summary" (default) or "full".
+	WebhookDetail string
 
 	// TokenCredentials is AZURE_TOKEN_CREDENTIALS, which azidentity reads itself.
 	TokenCredentials string
@@ -102,11 +104,12 @@ func Load(getenv func(string) string) (*Config, error) {
 		AuditTimeBudget:            l.duration("AUDIT_TIME_BUDGET", 10*time.Second, 9*time.Hour),
 		AuditShards:                l.intRange("AUDIT_SHARDS", 1, 64),
 		JiraUserField:              l.str("JIRA_USER_FIELD"),
+		WebhookDetail:              l.oneOf("WEBHOOK_DETAIL", "summary", "full"),
 		LogLevel:                   l.oneOf("LOG_LEVEL", "debug", "info", "warn", "error"),
 		TokenCredentials:           l.tokenCredentials("AZURE_TOKEN_CREDENTIALS"),
 		WebhookSecrets:             map[string][]byte{},
 	}
-	for _, src := range []string{"zendesk", "jira", "servicenow", "generic"} {
+	for _, src := range webhookSources() {
 		name := "WEBHOOK_SECRET_" + strings.ToUpper(src)
 		if v := l.str(name); v != "" {
 			if strings.HasPrefix(v, "@Microsoft.KeyVault(") {
@@ -121,6 +124,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 	}
 	l.loadCloud(c)
+	l.distinctSecrets(c.WebhookSecrets)
 	if strings.TrimSpace(getenv("ENTRA_TENANT_ID")) == "" {
 		l.missing("ENTRA_TENANT_ID")
 	}
@@ -341,4 +345,25 @@ func (l *loader) tokenCredentials(name string) string {
 	}
 	l.fail(name, "must be dev, prod or one credential name such as ManagedIdentityCredential", v)
 	return ""
+}
+
+// webhookSources are the sources with a WEBHOOK_SECRET_* setting, in the
+// settings table's order.
+func webhookSources() []string { return []string{"zendesk", "jira", "servicenow", "generic"} }
+
+// distinctSecrets refuses two webhook sources sharing one secret: generic and
+// ServiceNow sign the same way, so a body signed for one would pass at the
+// other and a signature would no longer say which sender made it
+// (docs/webhooks.md, "One secret per source"). The error names both settings,
+// never the secret.
+func (l *loader) distinctSecrets(secrets map[string][]byte) {
+	names := webhookSources()
+	for i, a := range names {
+		for _, b := range names[i+1:] {
+			if len(secrets[a]) > 0 && string(secrets[a]) == string(secrets[b]) {
+				l.fail("WEBHOOK_SECRET_"+strings.ToUpper(b), "must differ from WEBHOOK_SECRET_"+strings.ToUpper(a)+
+					": each webhook source needs its own secret, so a signature made for one source never passes at another", "")
+			}
+		}
+	}
 }

@@ -147,3 +147,34 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// TestSharedWebhookSecretRefused: generic and ServiceNow sign alike, so one
+// secret on both would let a body signed for one pass at the other.
+func TestSharedWebhookSecretRefused(t *testing.T) {
+	m := valid()
+	m["WEBHOOK_SECRET_GENERIC"] = "0123456789abcdef0123"
+	m["WEBHOOK_SECRET_SERVICENOW"] = "0123456789abcdef0123"
+	_, err := load(m)
+	if err == nil || !strings.Contains(err.Error(), "WEBHOOK_SECRET_GENERIC") || !strings.Contains(err.Error(), "WEBHOOK_SECRET_SERVICENOW") {
+		t.Fatalf("want an error naming both settings, got %v", err)
+	}
+	if strings.Contains(err.Error(), "0123456789abcdef0123") {
+		t.Fatalf("the error shows the secret: %v", err)
+	}
+	m["WEBHOOK_SECRET_SERVICENOW"] = "another-secret-0123456789"
+	if _, err := load(m); err != nil {
+		t.Fatalf("distinct secrets refused: %v", err)
+	}
+}
+
+func TestWebhookDetail(t *testing.T) {
+	m := valid()
+	c, err := load(m)
+	if err != nil || c.WebhookDetail != "summary" {
+		t.Fatalf("default WEBHOOK_DETAIL: %v %v", c, err)
+	}
+	m["WEBHOOK_DETAIL"] = "everything"
+	if _, err := load(m); err == nil || !strings.Contains(err.Error(), "WEBHOOK_DETAIL") {
+		t.Fatalf("bad WEBHOOK_DETAIL accepted: %v", err)
+	}
+}

@@ -56,6 +56,7 @@ var Settings = []Setting{
 	{Name: "WEBHOOK_SECRET_JIRA", Origin: OriginApp, Secret: true, Example: "@Microsoft.KeyVault(SecretUri=https://acme-kv.vault.azure.net/secrets/webhook-jira/)", Help: "Jira webhook secret. Empty: the source is refused."},
 	{Name: "WEBHOOK_SECRET_SERVICENOW", Origin: OriginApp, Secret: true, Example: "@Microsoft.KeyVault(SecretUri=https://acme-kv.vault.azure.net/secrets/webhook-servicenow/)", Help: "ServiceNow webhook secret. Empty: the source is refused."},
 	{Name: "WEBHOOK_SECRET_GENERIC", Origin: OriginApp, Secret: true, Example: "@Microsoft.KeyVault(SecretUri=https://acme-kv.vault.azure.net/secrets/webhook-generic/)", Help: "Secret for any other JSON sender. Empty: the source is refused."},
+	{Name: "WEBHOOK_DETAIL", Origin: OriginApp, Default: "summary", Example: "summary", Help: "What a webhook answer tells its sender: `summary` (verdict, text, enqueued event ids) or `full` (also the user's object id, groups and raw attributes). docs/webhooks.md, \"What the answer says\"."},
 	{Name: "JIRA_USER_FIELD", Origin: OriginApp, Default: "", Example: "customfield_10042", Help: "Jira field holding the affected user's email; empty: the reporter's email."},
 	{Name: "WEBSITE_INSTANCE_ID", Origin: OriginHost, Example: "5d4e…", Help: "Set by App Service on every instance: when present the handler is in Azure and refuses loopback GRAPH_BASE_URL and LOGIN_AUTHORITY."},
 	{Name: "LOG_LEVEL", Origin: OriginApp, Default: "info", Example: "info", Help: "debug, info, warn or error."},

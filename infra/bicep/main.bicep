@@ -120,6 +120,13 @@ param auditShards int = 32
 ])
 param webhookSources array = []
 
+@description('WEBHOOK_DETAIL: what a webhook answer tells its sender: summary (verdict, text, enqueued ids) or full (also object ids, groups and raw attributes); docs/webhooks.md.')
+@allowed([
+  'summary'
+  'full'
+])
+param webhookDetail string = 'summary'
+
 @description('JIRA_USER_FIELD: Jira field holding the affected user\'s email; empty: the reporter\'s email.')
 param jiraUserField string = ''
 
@@ -325,6 +332,7 @@ var appSettings = {
   WEBHOOK_SECRET_JIRA: contains(webhookSources, 'jira') ? '@Microsoft.KeyVault(SecretUri=${secretUriBase}jira/)' : ''
   WEBHOOK_SECRET_SERVICENOW: contains(webhookSources, 'servicenow') ? '@Microsoft.KeyVault(SecretUri=${secretUriBase}servicenow/)' : ''
   WEBHOOK_SECRET_GENERIC: contains(webhookSources, 'generic') ? '@Microsoft.KeyVault(SecretUri=${secretUriBase}generic/)' : ''
+  WEBHOOK_DETAIL: webhookDetail
   JIRA_USER_FIELD: jiraUserField
   LOG_LEVEL: logLevel
 }

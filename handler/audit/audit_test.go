@@ -13,6 +13,7 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 	"github.com/identity-ops/aircall-entra-sso/handler/audit"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+	"github.com/identity-ops/aircall-entra-sso/handler/inmem"
 )
 
 func TestKnownProblemsExactlyOnce(t *testing.T) {
@@ -424,4 +425,30 @@ func TestDeltaUsesTheSavedAssignmentSet(t *testing.T) {
 	if got := f.sink.take(t); len(got) != 0 {
 		t.Errorf("the full scan after the delta republished %v", got)
 	}
+}
+
+// TestDryRunTakesNoLockAndStoresNoReport: a dry run while the nightly run
+// holds the lock still runs (and so never makes the timer's run skip), and
+// stores a report only when asked.
+func TestDryRunTakesNoLockAndStoresNoReport(t *testing.T) {
+	sim := graphsim.Start(t, graphsim.Options{Seed: 83, Users: 300, Mix: problemMix})
+	f := newFixture(t, sim, domain.ScopeAssigned)
+	lock, reports := inmem.NewLock(), inmem.NewReports()
+	f.job.Lock, f.job.Reports = lock, reports
+	held, err := lock.Acquire(context.Background(), audit.DefaultKey+"/lock", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := f.run(t, audit.Request{DryRun: true})
+	if len(rep.Locations) != 0 {
+		t.Errorf("a dry run stored its report at %v", rep.Locations)
+	}
+	rep = f.run(t, audit.Request{DryRun: true, SaveReport: true})
+	if len(rep.Locations) == 0 {
+		t.Errorf("a dry run with saveReport stored no report")
+	}
+	if _, err := f.job.Run(context.Background(), audit.Request{}); !errors.Is(err, domain.ErrBusy) {
+		t.Errorf("a real run while the lock is held: %v, want busy", err)
+	}
+	_ = held.Release(context.Background())
 }

@@ -118,8 +118,12 @@ func (j *Job) OnThrottle(status int, retryAfter time.Duration) {
 
 // Request asks for one audit invocation.
 type Request struct {
-	// DryRun scans and reports without publishing events or saving state.
+	// DryRun scans and reports without publishing events or saving state;
+	// it takes no lock (so it never makes the nightly run skip) and stores
+	// no report unless SaveReport.
 	DryRun bool `json:"dryRun"`
+	// SaveReport stores a dry run's report too (a real run always stores it).
+	SaveReport bool `json:"saveReport"`
 	// Full forces a full scan instead of a delta.
 	Full bool `json:"full"`
 	// IfDue does nothing (Report.Skipped) when no run is in progress and
@@ -238,7 +242,7 @@ func (j *Job) Run(ctx context.Context, req Request) (*Report, error) {
 		return nil, domain.Errorf(domain.EINTERNAL, "audit: the job needs a directory, a checkpoint store and an event sink")
 	}
 	start := j.now()
-	if j.Lock != nil {
+	if j.Lock != nil && !req.DryRun {
 		held, release, err := j.holdLock(ctx)
 		if err != nil {
 			return nil, err
@@ -285,7 +289,9 @@ func (j *Job) Run(ctx context.Context, req Request) (*Report, error) {
 		return nil, err
 	}
 	rep := s.report(complete)
-	j.storeReport(ctx, rep)
+	if !req.DryRun || req.SaveReport {
+		j.storeReport(ctx, rep)
+	}
 	j.log().Info("audit: invocation done", "runId", rep.RunID, "mode", rep.Mode, "complete", rep.Complete,
 		"invocation", rep.Invocation, "pages", rep.Pages, "usersScanned", rep.UsersScanned, "usersChecked", rep.UsersChecked,
 		"usersPerSecond", int(rep.UsersPerSec), "published", rep.Published, "openFindings", rep.Counts, "dryRun", rep.DryRun)

@@ -52,7 +52,7 @@ func AuditTimer(a Auditor) funchost.Func {
 	}
 }
 
-// AuditRun is POST /api/audit with {"dryRun":bool,"full":bool} (an empty
+// AuditRun is POST /api/audit with {"dryRun":bool,"full":bool,"saveReport":bool} (an empty
 // body means {}): one invocation now. It answers 200 with the report when
 // the run completed, 202 when it stopped at its time budget (the timer or
 // another call continues it), 409 when another audit is running.
@@ -92,7 +92,8 @@ func invLog(inv *funchost.Invocation) *slog.Logger {
 }
 
 // DecodeAuditRequest decodes an audit body strictly: a JSON object with
-// the boolean fields dryRun and full, each at most once, names
+// the boolean fields dryRun, full and saveReport (a dry run stores its
+// report only with "saveReport": true), each at most once, names
 // case-sensitive, nothing after it.
 func DecodeAuditRequest(contentType string, body []byte) (audit.Request, error) {
 	var r audit.Request
@@ -116,8 +117,10 @@ func DecodeAuditRequest(contentType string, body []byte) (audit.Request, error) 
 			target = &r.DryRun
 		case "full":
 			target = &r.Full
+		case "saveReport":
+			target = &r.SaveReport
 		default:
-			return domain.Errorf(domain.EINVALID, "unknown field %q (allowed: dryRun, full; names are case-sensitive)", key)
+			return domain.Errorf(domain.EINVALID, "unknown field %q (allowed: dryRun, full, saveReport; names are case-sensitive)", key)
 		}
 		if err := json.Unmarshal(raw, target); err != nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 			return domain.FieldError(key, "must be true or false, got %s", string(raw))

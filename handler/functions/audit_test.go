@@ -22,6 +22,7 @@ func TestDecodeAuditRequest(t *testing.T) {
 	}{
 		{name: "empty body", want: audit.Request{}},
 		{name: "both", ct: "application/json", body: `{"dryRun":true,"full":true}`, want: audit.Request{DryRun: true, Full: true}},
+		{name: "dry run with its report", ct: "application/json", body: `{"dryRun":true,"saveReport":true}`, want: audit.Request{DryRun: true, SaveReport: true}},
 		{name: "charset", ct: "application/json; charset=utf-8", body: `{"full":true}`, want: audit.Request{Full: true}},
 		{name: "wrong type", ct: "text/plain", body: `{"full":true}`, code: domain.EMEDIATYPE, msg: "Content-Type"},
 		{name: "unknown field", ct: "application/json", body: `{"ful":true}`, code: domain.EINVALID, msg: `unknown field "ful"`},

@@ -84,7 +84,7 @@ func New(o Options) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{opts: o, functions: map[string]*Function{}, client: &http.Client{Timeout: 11 * time.Minute}}
+	h := &Host{opts: o, functions: map[string]*Function{}, client: &http.Client{Timeout: 11 * time.Minute, Transport: &http.Transport{DisableCompression: true}}}
 	for _, f := range fns {
 		h.functions[f.Name] = f
 		if f.IsHTTP() {
@@ -198,7 +198,11 @@ func (h *Host) Invoke(ctx context.Context, name string, envelope []byte) (int, [
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	// What the host's DefaultHttpWorkerService sends, and nothing more: a
+	// JsonMediaTypeFormatter body, its three headers, Host 127.0.0.1:{port}
+	// (docs/architecture.md, "What the host sends"). The client's transport
+	// adds no Accept-Encoding (DisableCompression), like the host's handler.
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("X-Azure-Functions-InvocationId", newGUID())
 	req.Header.Set("X-Azure-Functions-HostVersion", HostVersion)
 	req.Header.Set("User-Agent", "Azure-Functions-Host/"+HostVersion)

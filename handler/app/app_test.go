@@ -145,7 +145,7 @@ func TestEveryFunctionThroughTheHost(t *testing.T) {
 	}
 
 	// provision creates the app in the simulated tenant.
-	st, body = call(http.MethodPost, "/api/provision", `{}`, nil)
+	st, body = call(http.MethodPost, "/api/provision", `{"dryRun":false}`, nil)
 	if st != 200 || len(sim.Tenant().Apps()) != 1 {
 		t.Fatalf("provision: %d %s", st, body)
 	}

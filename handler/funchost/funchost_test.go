@@ -158,13 +158,68 @@ func newRouter(t *testing.T) (*funchost.Router, *logSink) {
 
 func post(t *testing.T, h http.Handler, path, body string) (int, map[string]any) {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-	req.Header.Set("X-Azure-Functions-InvocationId", "inv-42")
+	req := hostRequest(path, body)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
 	var out map[string]any
 	_ = json.Unmarshal(w.Body.Bytes(), &out)
 	return w.Code, out
+}
+
+// hostRequest is an invocation as the Functions host's HTTP worker sends it
+// (DefaultHttpWorkerService: POST to http://127.0.0.1:{port}/{FunctionName},
+// a JSON body, its own headers).
+func hostRequest(path, body string) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:7071"+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("X-Azure-Functions-InvocationId", "inv-42")
+	req.Header.Set("X-Azure-Functions-HostVersion", "4.1037.0")
+	req.Header.Set("User-Agent", "Azure-Functions-Host/4.1037.0")
+	return req
+}
+
+// TestPortRefusesBrowsers: what a web page can send to 127.0.0.1 — a
+// cross-site form post, a fetch with Origin and Sec-Fetch-*, a DNS-rebound
+// Host — never reaches a function; the host's own request does.
+func TestPortRefusesBrowsers(t *testing.T) {
+	ran := 0
+	r := funchost.NewRouter(slog.New(slog.DiscardHandler))
+	r.Handle("provision", func(ctx context.Context, inv *funchost.Invocation) (*funchost.Response, error) {
+		ran++
+		return funchost.JSON(200, "done"), nil
+	})
+	cases := map[string]struct {
+		change func(*http.Request)
+		want   int
+	}{
+		"form post":       {func(q *http.Request) { q.Header.Set("Content-Type", "text/plain") }, http.StatusUnsupportedMediaType},
+		"no content type": {func(q *http.Request) { q.Header.Del("Content-Type") }, http.StatusUnsupportedMediaType},
+		"origin":          {func(q *http.Request) { q.Header.Set("Origin", "https://evil.example") }, http.StatusForbidden},
+		"null origin":     {func(q *http.Request) { q.Header.Set("Origin", "null") }, http.StatusForbidden},
+		"sec-fetch":       {func(q *http.Request) { q.Header.Set("Sec-Fetch-Site", "cross-site") }, http.StatusForbidden},
+		"sec-fetch-mode":  {func(q *http.Request) { q.Header.Set("sec-fetch-mode", "no-cors") }, http.StatusForbidden},
+		"rebinding":       {func(q *http.Request) { q.Host = "evil.example:7071" }, http.StatusForbidden},
+		"public ip host":  {func(q *http.Request) { q.Host = "10.0.0.4:7071" }, http.StatusForbidden},
+		"host's request":  {func(q *http.Request) {}, http.StatusOK},
+		"localhost":       {func(q *http.Request) { q.Host = "localhost:7071" }, http.StatusOK},
+		"ipv6 loopback":   {func(q *http.Request) { q.Host = "[::1]:7071" }, http.StatusOK},
+	}
+	env := `{"Data":{"req":{"Url":"http://localhost/api/provision","Method":"POST","Headers":{}}},"Metadata":{}}`
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			before := ran
+			req := hostRequest("/provision", env)
+			tc.change(req)
+			w := httptest.NewRecorder()
+			r.ServeHTTP(w, req)
+			if w.Code != tc.want {
+				t.Fatalf("status %d, want %d: %s", w.Code, tc.want, w.Body)
+			}
+			if (ran > before) != (tc.want == http.StatusOK) {
+				t.Fatalf("function ran %d times", ran-before)
+			}
+		})
+	}
 }
 
 func TestRouterAnswers(t *testing.T) {

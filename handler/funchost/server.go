@@ -73,6 +73,10 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		hostError(w, log, http.StatusMethodNotAllowed, fmt.Sprintf("the host must POST the envelope to /%s, got %s", name, req.Method))
 		return
 	}
+	if no := fromHost(req); no != nil {
+		hostError(w, log, no.status, no.reason)
+		return
+	}
 	r.mu.RLock()
 	fn, ok := r.funcs[name]
 	r.mu.RUnlock()

@@ -23,8 +23,9 @@ type Provisioner interface {
 }
 
 // Provision is the function behind POST /api/provision. The body is
-// {"dryRun":bool,"displayName":"…","assign":["<object id>",…]} (an empty body
-// means {}: apply with the configured settings). Unknown fields, trailing
+// {"dryRun":bool,"displayName":"…","assign":["<object id>",…]}. It changes
+// the tenant only on an explicit "dryRun": false; an empty body, {} or a body
+// without dryRun plans (docs/provision.md). Unknown fields, trailing
 // data and bodies over 64 KiB are refused. It answers 200 with the plan or
 // the applied steps (201 when the app was created), the app's ids, the
 // federation metadata URL and the next step on Aircall's side.
@@ -61,9 +62,11 @@ func Provision(p Provisioner) funchost.Func {
 	}
 }
 
-// DecodeProvisionRequest decodes a provision body strictly.
+// DecodeProvisionRequest decodes a provision body strictly. DryRun is true
+// unless the body says "dryRun": false: a request that does not ask to
+// change the tenant only plans.
 func DecodeProvisionRequest(contentType string, body []byte) (provision.Request, error) {
-	var r provision.Request
+	r := provision.Request{DryRun: true}
 	if len(body) > MaxProvisionBody {
 		return r, domain.Errorf(domain.ETOOLARGE, "the request body is %d bytes; the limit is %d", len(body), MaxProvisionBody)
 	}
@@ -98,7 +101,7 @@ func DecodeProvisionRequest(contentType string, body []byte) (provision.Request,
 		return nil
 	})
 	if err != nil {
-		return provision.Request{}, err
+		return provision.Request{DryRun: true}, err
 	}
 	return r, nil
 }

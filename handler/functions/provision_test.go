@@ -54,9 +54,12 @@ func TestProvisionFunction(t *testing.T) {
 		{"wrong media type", "text/plain", `{"dryRun":true}`, 415, "application/json"},
 		{"too large", js, `{"displayName":"` + strings.Repeat("a", 70000) + `"}`, 413, "65536"},
 		{"dry run", js + "; charset=utf-8", `{"dryRun":true,"displayName":"acme-saml@aircall"}`, 200, `"step": "create-app"`},
-		{"apply", js, `{"displayName":"acme-saml@aircall","assign":["0f1e2d3c-4b5a-4968-8776-655443322110"]}`, 201, `"federationMetadataUrl": "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/federationmetadata/2007-06/federationmetadata.xml?appid=`},
-		{"second apply, empty body", "", ``, 200, `"status": "up-to-date"`},
-		{"unknown principal", js, `{"assign":["99999999-9999-4999-8999-999999999999"]}`, 400, "no user or group has the object id 99999999"},
+		{"empty object plans", js, `{}`, 200, `"dryRun": true`},
+		{"empty body plans", "", ``, 200, `"dryRun": true`},
+		{"no dryRun plans", js, `{"displayName":"acme-saml@aircall"}`, 200, `"dryRun": true`},
+		{"apply", js, `{"dryRun":false,"displayName":"acme-saml@aircall","assign":["0f1e2d3c-4b5a-4968-8776-655443322110"]}`, 201, `"federationMetadataUrl": "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/federationmetadata/2007-06/federationmetadata.xml?appid=`},
+		{"second apply", js, `{"dryRun":false}`, 200, `"status": "up-to-date"`},
+		{"unknown principal", js, `{"dryRun":false,"assign":["99999999-9999-4999-8999-999999999999"]}`, 400, "no user or group has the object id 99999999"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, out := provisionCall(t, fn, tc.ct, tc.body)
@@ -75,7 +78,7 @@ func TestProvisionFunctionPolicyRefusal(t *testing.T) {
 	dir := inmem.NewAppDirectory()
 	dir.URIPolicy(inmem.URIPolicyCustom)
 	fn := functions.Provision(&provision.Job{Directory: dir, Lock: inmem.NewLock(), Tenant: "t", Pins: &inmem.Pins{}, Owner: inmem.DefaultOwner, Privileged: true})
-	status, out := provisionCall(t, fn, "application/json", `{}`)
+	status, out := provisionCall(t, fn, "application/json", `{"dryRun":false}`)
 	e, _ := out["error"].(map[string]any)
 	msg, _ := e["message"].(string)
 	if status != 422 || e["code"] != string(domain.EUNPROCESSABLE) || !strings.Contains(msg, "requestedAccessTokenVersion") || !strings.Contains(msg, "Already done: create-app, pin, owner, sso-mode") {

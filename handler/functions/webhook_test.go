@@ -86,7 +86,8 @@ func (r *rig) post(t testing.TB, source string, h http.Header, body []byte) (int
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(raw))
+	req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:7071/webhook", bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("X-Azure-Functions-InvocationId", "inv-1")
 	w := httptest.NewRecorder()
 	r.router.ServeHTTP(w, req)

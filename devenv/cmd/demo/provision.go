@@ -60,7 +60,7 @@ func demoProvision(d *demo) error {
 	if len(plan.Steps) == 0 || plan.Steps[0].Step != "create-app" {
 		return fmt.Errorf("the first plan should start with create-app")
 	}
-	applied, err := post("POST /api/provision {} (apply)", `{"displayName":"acme-saml@aircall"}`, http.StatusCreated)
+	applied, err := post("POST /api/provision {\"dryRun\":false} (apply)", `{"dryRun":false,"displayName":"acme-saml@aircall"}`, http.StatusCreated)
 	if err != nil {
 		return err
 	}

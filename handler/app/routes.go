@@ -23,8 +23,7 @@ type Route struct {
 // Routes lists every function the host invokes, each once.
 func (a *App) Routes() []Route {
 	return []Route{
-		{"health", functions.Health(functions.HealthInfo{Version: a.Version, Build: a.Build, Started: a.Started,
-			Functions: func() []string { return a.router.Names() }})},
+		{"health", functions.Health(functions.HealthInfo{Version: a.Version})},
 		{"provision", functions.Provision(a.Provisioner())},
 		{"metadata", functions.Metadata(jobArchive{a})},
 		{"metadata-archive", functions.MetadataArchive(jobArchive{a})},

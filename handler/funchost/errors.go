@@ -49,9 +49,13 @@ type errorDetail struct {
 }
 
 // ErrorResponse turns err into the caller's answer: status from its code, a
-// JSON body with code, message and field. Internal details of non-domain
-// errors are not shown.
-func ErrorResponse(err error) *Response {
+// JSON body with code, message and field. What a dependency said (Graph
+// paths, SDK error types, Graph's own messages) stays in the logs: a 5xx or
+// a 403 from our own identity being refused is answered with a fixed message
+// (PublicMessage), so a stranger learns nothing about the app's insides.
+func ErrorResponse(err error) *Response { return errorResponse(err, "") }
+
+func errorResponse(err error, invocationID string) *Response {
 	code := domain.ErrorCode(err)
 	d := errorDetail{Code: code, Message: domain.ErrorMessage(err)}
 	var de *domain.Error
@@ -59,5 +63,29 @@ func ErrorResponse(err error) *Response {
 		d.Field = de.Field
 		d.Message = de.Message
 	}
+	if msg, ok := PublicMessage(code); ok {
+		d.Message, d.Field = msg, ""
+		if invocationID != "" {
+			d.Message += " (invocation " + invocationID + ")"
+		}
+	}
 	return JSON(StatusOf(code), errorBody{Error: d})
+}
+
+// PublicMessage is what a caller is told for an error whose details are the
+// app's own business: a dependency failed or refused this app (EFORBIDDEN,
+// EUPSTREAM, EUNAVAILABLE) or a bug (EINTERNAL). ok is false for the codes
+// whose message is about the caller's request and is shown as written.
+func PublicMessage(code domain.Code) (msg string, ok bool) {
+	switch code {
+	case domain.EFORBIDDEN:
+		return "a service this app depends on refused the app's own identity (a missing permission or role); the app's logs have the details", true
+	case domain.EUPSTREAM:
+		return "a service this app depends on failed or refused the call; the app's logs have the details", true
+	case domain.EUNAVAILABLE:
+		return "a service this app depends on is unavailable; try again later (retrying is safe)", true
+	case domain.EINTERNAL:
+		return "internal error; the app's logs have the details", true
+	}
+	return "", false
 }

@@ -113,7 +113,7 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 		log.Log(req.Context(), lvl, "function failed", "code", string(code), "error", ferr.Error(), "ms", time.Since(start).Milliseconds())
 		if inv.HTTP != nil {
-			res = ErrorResponse(ferr)
+			res = errorResponse(ferr, invID)
 			status = res.Status
 		} else {
 			// A timer has no caller: the failure must show as a failed

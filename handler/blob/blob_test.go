@@ -44,3 +44,7 @@ func TestMissingSettings(t *testing.T) {
 func TestPinStoreConformance(t *testing.T) {
 	porttest.PinStore(t, func(t *testing.T) domain.PinStore { return newStore(t).Pins() })
 }
+
+func TestDeliveriesConformance(t *testing.T) {
+	porttest.DeliveryLog(t, func(t *testing.T) domain.DeliveryLog { return newStore(t).Deliveries() })
+}

@@ -14,10 +14,15 @@ import (
 )
 
 // Checkpoints is the domain.CheckpointStore on blobs under "checkpoints/".
-type Checkpoints struct{ s *Store }
+type Checkpoints struct {
+	s *Store
+	// folder is the blob name prefix: "checkpoints/", or "deliveries/" for
+	// the delivery log built on the same conditional writes (deliveries.go).
+	folder string
+}
 
 // Checkpoints returns the store's checkpoint store.
-func (s *Store) Checkpoints() *Checkpoints { return &Checkpoints{s: s} }
+func (s *Store) Checkpoints() *Checkpoints { return &Checkpoints{s: s, folder: "checkpoints/"} }
 
 var _ domain.CheckpointStore = (*Checkpoints)(nil)
 
@@ -26,7 +31,7 @@ func (c *Checkpoints) blob(key string) (*blockblob.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return c.s.cc.NewBlockBlobClient("checkpoints/" + k + ".json"), nil
+	return c.s.cc.NewBlockBlobClient(c.folder + k + ".json"), nil
 }
 
 // Load returns the checkpoint and its ETag, or ENOTFOUND.

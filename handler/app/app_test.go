@@ -64,7 +64,7 @@ func TestEveryFunctionThroughTheHost(t *testing.T) {
 		BlobConnectionString: blobConn, BlobContainer: devtest.UniqueName("app-"),
 		ServiceBusConnectionString: peer.ConnectionString, ServiceBusQueue: queue,
 		AuditScope: "assigned", AuditTimeBudget: 8 * time.Minute, AuditShards: 4,
-		WebhookSecrets: map[string][]byte{"zendesk": []byte(zdSecret)}, LogLevel: "warn",
+		WebhookSecrets: map[string][]byte{"zendesk": []byte(zdSecret)}, WebhookDetail: "full", LogLevel: "warn",
 	}
 	a := app.New(cfg, sim.Credential(), slog.New(slog.DiscardHandler), app.WithVersion("test", "app_test"))
 	defer func() {
@@ -178,7 +178,8 @@ func TestEveryFunctionThroughTheHost(t *testing.T) {
 
 	// webhook: a signed Zendesk request about the mismatched user.
 	wb := []byte(fmt.Sprintf(`{"ticket":{"id":"4711","requester":{"email":%q}}}`, mismatch.Mail))
-	st, body = call(http.MethodPost, "/api/webhooks/zendesk", string(wb), webhook.Sign(webhook.Zendesk, []byte(zdSecret), time.Now(), wb))
+	signed := webhook.Sign(webhook.Zendesk, []byte(zdSecret), time.Now(), wb)
+	st, body = call(http.MethodPost, "/api/webhooks/zendesk", string(wb), signed)
 	var diag struct {
 		Verdict string `json:"verdict"`
 		Facts   struct {
@@ -198,6 +199,19 @@ func TestEveryFunctionThroughTheHost(t *testing.T) {
 	}
 	if st, _ := call(http.MethodPost, "/api/webhooks/zendesk", string(bytes.ToUpper(wb)), webhook.Sign(webhook.Zendesk, []byte(zdSecret), time.Now(), wb)); st != http.StatusUnauthorized {
 		t.Errorf("tampered webhook: %d, want 401", st)
+	}
+	// The same delivery again: answered from the delivery log in Blob.
+	if st, body := call(http.MethodPost, "/api/webhooks/zendesk", string(wb), signed); st != 200 || !strings.Contains(string(body), `"duplicate": true`) {
+		t.Errorf("replayed webhook: %d %s, want the first answer with duplicate", st, body)
+	}
+	// A web page posting to the handler's port directly is refused.
+	page, _ := http.NewRequest(http.MethodPost, h.HandlerURL()+"/provision", strings.NewReader(`{"Data":{},"Metadata":{}}`))
+	page.Header.Set("Content-Type", "text/plain")
+	page.Header.Set("Origin", "https://evil.example")
+	if resp, err := http.DefaultClient.Do(page); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a cross-site post to the handler's port: %v %v, want 403", resp, err)
+	} else {
+		resp.Body.Close()
 	}
 
 	lines := devtest.EventLines(t, peer.ReceiveEvents(t, queue))

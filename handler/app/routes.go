@@ -7,6 +7,7 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/handler/archive"
 	"github.com/identity-ops/aircall-entra-sso/handler/audit"
 	"github.com/identity-ops/aircall-entra-sso/handler/diagnose"
+	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/funchost"
 	"github.com/identity-ops/aircall-entra-sso/handler/functions"
 	"github.com/identity-ops/aircall-entra-sso/handler/provision"
@@ -31,9 +32,11 @@ func (a *App) Routes() []Route {
 		{"audit-run", functions.AuditRun(a.Auditor())},
 		{"report", functions.Report(a.reportSources())},
 		{"webhook", functions.Webhook(functions.WebhookOptions{
-			Verifier: &webhook.Verifier{Secrets: a.webhookSecrets()},
-			Extract:  webhook.ExtractOptions{JiraUserField: a.Config.JiraUserField},
-			Diagnose: a.Diagnoser(),
+			Verifier:   &webhook.Verifier{Secrets: a.webhookSecrets()},
+			Extract:    webhook.ExtractOptions{JiraUserField: a.Config.JiraUserField},
+			Diagnose:   a.Diagnoser(),
+			Deliveries: deliveryLog{a},
+			Full:       a.Config.WebhookDetail == "full",
 		})},
 	}
 }
@@ -119,4 +122,32 @@ func (j jobAudit) Run(ctx context.Context, req audit.Request) (*audit.Report, er
 
 func (j jobDiagnose) Diagnose(ctx context.Context, req diagnose.Request) (*diagnose.Diagnosis, error) {
 	return with(j.a.DiagnoseJob, func(x *diagnose.Job) (*diagnose.Diagnosis, error) { return x.Diagnose(ctx, req) })
+}
+
+// deliveryLog is the Blob delivery log of the webhook, reached through the
+// blob store when a delivery first needs it.
+type deliveryLog struct{ a *App }
+
+func (d deliveryLog) Claim(ctx context.Context, key string, rec domain.Delivery) (domain.Delivery, string, bool, error) {
+	s, err := d.a.BlobStore()
+	if err != nil {
+		return domain.Delivery{}, "", false, err
+	}
+	return s.Deliveries().Claim(ctx, key, rec)
+}
+
+func (d deliveryLog) Replace(ctx context.Context, key string, rec domain.Delivery, version string) (string, error) {
+	s, err := d.a.BlobStore()
+	if err != nil {
+		return "", err
+	}
+	return s.Deliveries().Replace(ctx, key, rec, version)
+}
+
+func (d deliveryLog) Forget(ctx context.Context, key string) error {
+	s, err := d.a.BlobStore()
+	if err != nil {
+		return err
+	}
+	return s.Deliveries().Forget(ctx, key)
 }

@@ -2,6 +2,7 @@ package functions_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -35,28 +36,40 @@ var (
 
 // rig is the webhook function behind funchost's router, as the host calls it.
 type rig struct {
-	router *funchost.Router
-	events *inmem.EventSink
-	logs   *bytes.Buffer
+	router     *funchost.Router
+	events     *inmem.EventSink
+	logs       *bytes.Buffer
+	deliveries *inmem.Deliveries
 }
 
-func newRig(t testing.TB) *rig {
+func newRig(t testing.TB, opts ...func(*functions.WebhookOptions)) *rig {
+	return newRigWith(annDirectory(), opts...)
+}
+
+// annDirectory holds ann, assigned, whose UPN differs from her mail, and an
+// app whose claim comes from mail.
+func annDirectory() *inmem.Directory {
 	dir := inmem.NewDirectory()
 	dir.PutUser(domain.User{ID: "a", UserPrincipalName: "ann@contoso.com", Mail: "ann.smith@contoso.com", AccountEnabled: true, UserType: "Member"})
 	dir.AssignUser("a")
 	dir.SetEmailClaim(domain.ClaimConfig{Source: domain.ClaimFromMail, Origin: domain.ClaimOriginDefault})
-	return newRigWith(dir)
+	return dir
 }
 
-func newRigWith(dir domain.UserDirectory) *rig {
-	r := &rig{events: inmem.NewEventSink(), logs: &bytes.Buffer{}}
+func newRigWith(dir domain.UserDirectory, opts ...func(*functions.WebhookOptions)) *rig {
+	r := &rig{events: inmem.NewEventSink(), logs: &bytes.Buffer{}, deliveries: inmem.NewDeliveries(0)}
 	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: r.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	r.router = funchost.NewRouter(log)
 	clock := func() time.Time { return now }
-	r.router.Handle("webhook", functions.Webhook(functions.WebhookOptions{
-		Verifier: &webhook.Verifier{Secrets: secrets, Now: clock},
-		Diagnose: &diagnose.Job{Directory: dir, Events: r.events, Now: clock},
-	}))
+	o := functions.WebhookOptions{
+		Verifier:   &webhook.Verifier{Secrets: secrets, Now: clock},
+		Diagnose:   &diagnose.Job{Directory: dir, Events: r.events, Now: clock},
+		Deliveries: r.deliveries, Now: clock,
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	r.router.Handle("webhook", functions.Webhook(o))
 	return r
 }
 
@@ -137,14 +150,15 @@ func TestWebhookDiagnosesEachSource(t *testing.T) {
 			if status != http.StatusOK {
 				t.Fatalf("status %d: %s", status, body)
 			}
-			var d diagnose.Diagnosis
+			var d functions.WebhookAnswer
 			if err := json.Unmarshal(body, &d); err != nil {
 				t.Fatal(err)
 			}
-			if d.Verdict != diagnose.VerdictBlocked || d.Ticket != fx.ticket || d.Facts.EmailClaim != "ann.smith@contoso.com" ||
-				!strings.Contains(d.Text, "user.userprincipalname") || d.Source != string(src) {
-				t.Fatalf("diagnosis = %s / ticket %s / claim %q\n%s", d.Verdict, d.Ticket, d.Facts.EmailClaim, d.Text)
+			if d.Verdict != diagnose.VerdictBlocked || d.Ticket != fx.ticket || len(d.Enqueued) != 1 || d.Duplicate ||
+				!strings.Contains(d.Text, "user.userprincipalname") || !strings.Contains(d.Text, "ann.smith@contoso.com") {
+				t.Fatalf("answer = %s", body)
 			}
+			assertSummaryOnly(t, body)
 			if evs := r.events.Events(); len(evs) != 1 || evs[0].Subject != "ticket/"+fx.ticket+"/user/ann@contoso.com" {
 				t.Fatalf("events = %+v", evs)
 			}
@@ -153,6 +167,39 @@ func TestWebhookDiagnosesEachSource(t *testing.T) {
 			}
 			r.assertNoProof(t, h)
 		})
+	}
+}
+
+// assertSummaryOnly: by default (WEBHOOK_DETAIL=summary) a sender learns the
+// verdict, the text and the enqueued ids, nothing of the directory's insides.
+func assertSummaryOnly(t *testing.T, body []byte) {
+	t.Helper()
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(body, &keys); err != nil {
+		t.Fatal(err)
+	}
+	for k := range keys {
+		switch k {
+		case "verdict", "ticket", "text", "enqueued", "duplicate":
+		default:
+			t.Errorf("the summary answer carries %q: %s", k, body)
+		}
+	}
+	for _, inner := range []string{`"a"`, "objectId", "facts", "findings", "assignment"} {
+		if strings.Contains(string(body), inner) {
+			t.Errorf("the summary answer shows %s: %s", inner, body)
+		}
+	}
+}
+
+// TestWebhookFullDetail: WEBHOOK_DETAIL=full answers with the whole diagnosis.
+func TestWebhookFullDetail(t *testing.T) {
+	r := newRig(t, func(o *functions.WebhookOptions) { o.Full = true })
+	fx := fixtures[webhook.Generic]
+	status, body := r.post(t, "generic", webhook.Sign(webhook.Generic, secrets[webhook.Generic], now, []byte(fx.body)), []byte(fx.body))
+	var d diagnose.Diagnosis
+	if err := json.Unmarshal(body, &d); status != 200 || err != nil || d.Facts.ObjectID != "a" || d.Facts.EmailClaim != "ann.smith@contoso.com" {
+		t.Fatalf("full answer %d: %s", status, body)
 	}
 }
 
@@ -251,18 +298,112 @@ func TestWebhookUnknownUser(t *testing.T) {
 	}
 }
 
-// A replayed request within the window yields the same event id, so Service
-// Bus duplicate detection drops it.
-func TestWebhookReplayIsDeduplicated(t *testing.T) {
-	r := newRig(t)
+// TestWebhookReplayAnsweredOnce: a replayed delivery (same signature), a
+// sender's retry (same delivery id, fresh signature) and a replay with the
+// id header changed (same signature) get the first answer with "duplicate":
+// true, with no new lookup and no event; a new delivery is diagnosed.
+func TestWebhookReplayAnsweredOnce(t *testing.T) {
+	dir := &countingDir{UserDirectory: annDirectory()}
+	r := newRigWith(dir)
 	fx := fixtures[webhook.Zendesk]
 	h := webhook.Sign(webhook.Zendesk, secrets[webhook.Zendesk], now, []byte(fx.body))
-	r.post(t, "zendesk", h, []byte(fx.body))
-	r.post(t, "zendesk", h, []byte(fx.body))
-	// The replay publishes the same event again: the queue drops it as a repeat.
-	if len(r.events.Events()) != 1 || r.events.Duplicates() != 1 {
-		t.Fatalf("replay produced events %+v (%d repeats), want the one event published twice", r.events.Events(), r.events.Duplicates())
+	h.Set(webhook.HeaderZendeskInvocationID, "8350205582")
+	st, first := r.post(t, "zendesk", h, []byte(fx.body))
+	if st != 200 || strings.Contains(string(first), "duplicate") {
+		t.Fatalf("first delivery %d: %s", st, first)
 	}
+	retry := webhook.Sign(webhook.Zendesk, secrets[webhook.Zendesk], now.Add(40*time.Second), []byte(fx.body))
+	retry.Set(webhook.HeaderZendeskInvocationID, "8350205582")
+	forged := h.Clone()
+	forged.Set(webhook.HeaderZendeskInvocationID, "1")
+	for name, hdr := range map[string]http.Header{"replay": h, "retry": retry, "replay with another id": forged} {
+		st, body := r.post(t, "zendesk", hdr, []byte(fx.body))
+		var a functions.WebhookAnswer
+		if err := json.Unmarshal(body, &a); st != 200 || err != nil || !a.Duplicate || a.Verdict != diagnose.VerdictBlocked || len(a.Enqueued) != 1 {
+			t.Errorf("%s: %d %s, want the first verdict with duplicate", name, st, body)
+		}
+	}
+	if dir.calls() != 1 || len(r.events.Events()) != 1 || r.events.Duplicates() != 0 {
+		t.Fatalf("%d lookups, events %+v (%d repeats): want one lookup and one event sent once", dir.calls(), r.events.Events(), r.events.Duplicates())
+	}
+	other := webhook.Sign(webhook.Zendesk, secrets[webhook.Zendesk], now.Add(time.Minute), []byte(fx.body))
+	other.Set(webhook.HeaderZendeskInvocationID, "8350205583")
+	if st, body := r.post(t, "zendesk", other, []byte(fx.body)); st != 200 || strings.Contains(string(body), "duplicate") || dir.calls() != 2 {
+		t.Fatalf("a new delivery: %d %s (%d lookups)", st, body, dir.calls())
+	}
+}
+
+// TestWebhookFailedDeliveryRunsAgain: a delivery whose diagnosis failed is
+// forgotten, so the sender's retry is diagnosed.
+func TestWebhookFailedDeliveryRunsAgain(t *testing.T) {
+	dir := &countingDir{UserDirectory: annDirectory(), fail: domain.Errorf(domain.EUNAVAILABLE, "graph down")}
+	r := newRigWith(dir)
+	fx := fixtures[webhook.Jira]
+	h := webhook.Sign(webhook.Jira, secrets[webhook.Jira], now, []byte(fx.body))
+	if st, _ := r.post(t, "jira", h, []byte(fx.body)); st != 503 {
+		t.Fatalf("status %d, want 503", st)
+	}
+	dir.setFail(nil)
+	if st, body := r.post(t, "jira", h, []byte(fx.body)); st != 200 || strings.Contains(string(body), "duplicate") || dir.calls() != 2 {
+		t.Fatalf("retry: %d %s (%d lookups)", st, body, dir.calls())
+	}
+	if r.deliveries.Len() != 1 {
+		t.Fatalf("%d delivery records, want 1 (Jira sent no identifier: the signature)", r.deliveries.Len())
+	}
+}
+
+// TestWebhookRepeatWhileBusy: a repeat of a delivery being handled gets 409
+// (the sender retries); one left unfinished by a crashed handler is taken
+// over after webhook.PendingTimeout.
+func TestWebhookRepeatWhileBusy(t *testing.T) {
+	r := newRig(t)
+	fx := fixtures[webhook.Generic]
+	h := webhook.Sign(webhook.Generic, secrets[webhook.Generic], now, []byte(fx.body))
+	keys := webhook.DeliveryKeys(webhook.Generic, h)
+	if _, _, ok, err := r.deliveries.Claim(context.Background(), keys[0], domain.Delivery{At: now.Add(-time.Minute)}); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if st, body := r.post(t, "generic", h, []byte(fx.body)); st != http.StatusConflict {
+		t.Fatalf("repeat while busy: %d %s, want 409", st, body)
+	}
+	_ = r.deliveries.Forget(context.Background(), keys[0])
+	if _, _, ok, err := r.deliveries.Claim(context.Background(), keys[0], domain.Delivery{At: now.Add(-webhook.PendingTimeout - time.Second)}); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if st, body := r.post(t, "generic", h, []byte(fx.body)); st != 200 || len(r.events.Events()) != 1 {
+		t.Fatalf("after a crashed handler's record: %d %s", st, body)
+	}
+}
+
+// countingDir counts lookups and can fail them.
+type countingDir struct {
+	domain.UserDirectory
+	mu   sync.Mutex
+	n    int
+	fail error
+}
+
+func (d *countingDir) FindUser(ctx context.Context, key string) (domain.User, domain.Assignment, error) {
+	d.mu.Lock()
+	d.n++
+	fail := d.fail
+	d.mu.Unlock()
+	if fail != nil {
+		return domain.User{}, domain.Assignment{}, fail
+	}
+	return d.UserDirectory.FindUser(ctx, key)
+}
+
+func (d *countingDir) calls() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.n
+}
+
+func (d *countingDir) setFail(err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.fail = err
 }
 
 // A refusal is logged (by funchost) with the reason a person can act on.

@@ -109,6 +109,35 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
             }
           }
         }
+        {
+          // The webhook delivery log (docs/webhooks.md, "Replays and retries"):
+          // the app needs a record for 2 days; this bounds what it keeps.
+          name: 'expire-webhook-deliveries'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                '${archiveContainerName}/deliveries/'
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: 3
+                }
+              }
+              version: {
+                delete: {
+                  daysAfterCreationGreaterThan: 1
+                }
+              }
+            }
+          }
+        }
       ]
     }
   }

@@ -12,6 +12,7 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/handler/audit"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/funchost"
+	"github.com/identity-ops/aircall-entra-sso/handler/strictjson"
 )
 
 // MaxAuditBody is the largest audit request body accepted.
@@ -110,7 +111,7 @@ func DecodeAuditRequest(contentType string, body []byte) (audit.Request, error) 
 	if b[0] != '{' {
 		return r, domain.Errorf(domain.EINVALID, `the body must be a JSON object like {"dryRun":true,"full":false}`)
 	}
-	err := eachField(b, func(key string, raw json.RawMessage) error {
+	err := strictjson.Object("", b, func(key string, raw json.RawMessage) error {
 		var target *bool
 		switch key {
 		case "dryRun":

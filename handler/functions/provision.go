@@ -12,6 +12,7 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/funchost"
 	"github.com/identity-ops/aircall-entra-sso/handler/provision"
+	"github.com/identity-ops/aircall-entra-sso/handler/strictjson"
 )
 
 // MaxProvisionBody is the largest provision request body accepted.
@@ -79,7 +80,7 @@ func DecodeProvisionRequest(contentType string, body []byte) (provision.Request,
 	if b := bytes.TrimSpace(body); b[0] != '{' {
 		return r, domain.Errorf(domain.EINVALID, `the body must be a JSON object like {"dryRun":true}`)
 	}
-	err := eachField(body, func(key string, raw json.RawMessage) error {
+	err := strictjson.Object("", body, func(key string, raw json.RawMessage) error {
 		var target any
 		switch key {
 		case "dryRun":

@@ -3,13 +3,11 @@ package webhook
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"reflect"
 	"strings"
-	"unicode"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+	"github.com/identity-ops/aircall-entra-sso/handler/strictjson"
 )
 
 // Report is what a ticket asks: diagnose User (a UPN or an email address)
@@ -61,33 +59,50 @@ func Extract(src Source, body []byte, opt ExtractOptions) (Report, error) {
 // zendesk reads the body of a Zendesk trigger webhook built from the
 // template in docs/webhooks.md.
 func zendesk(body []byte) (user, ticket string, err error) {
-	var p struct {
-		Ticket *struct {
-			ID        flexString `json:"id"`
-			Requester *struct {
-				Email flexString `json:"email"`
-			} `json:"requester"`
-		} `json:"ticket"`
-		AffectedUser flexString `json:"affected_user"`
-	}
-	if err := decode(body, &p); err != nil {
-		return "", "", err
-	}
-	if p.Ticket == nil {
-		return "", "", domain.FieldError("ticket", "is missing: the Zendesk webhook body must follow the template in docs/webhooks.md")
-	}
-	id, err := ticketRef("ticket.id", string(p.Ticket.ID))
+	var id, email, affected string
+	var haveTicket, haveRequester bool
+	err = strictjson.Object("", body, func(k string, raw json.RawMessage) error {
+		switch k {
+		case "ticket":
+			haveTicket = true
+			return strictjson.Object("ticket", raw, func(k string, raw json.RawMessage) error {
+				switch k {
+				case "id":
+					return flex(&id, "ticket.id", raw)
+				case "requester":
+					haveRequester = true
+					return strictjson.Object("ticket.requester", raw, func(k string, raw json.RawMessage) error {
+						if k == "email" {
+							return flex(&email, "ticket.requester.email", raw)
+						}
+						return nil
+					})
+				}
+				return nil
+			})
+		case "affected_user":
+			return flex(&affected, "affected_user", raw)
+		}
+		return nil
+	})
 	if err != nil {
 		return "", "", err
 	}
-	if strings.TrimSpace(string(p.AffectedUser)) != "" {
-		user, err = userRef("affected_user", string(p.AffectedUser))
+	if !haveTicket {
+		return "", "", domain.FieldError("ticket", "is missing: the Zendesk webhook body must follow the template in docs/webhooks.md")
+	}
+	id, err = ticketRef("ticket.id", id)
+	if err != nil {
+		return "", "", err
+	}
+	if strings.TrimSpace(affected) != "" {
+		user, err = userRef("affected_user", affected)
 		return user, "ZD-" + id, err
 	}
-	if p.Ticket.Requester == nil {
+	if !haveRequester {
 		return "", "", domain.FieldError("ticket.requester.email", "is missing and affected_user is empty: name the user who cannot sign in")
 	}
-	user, err = userRef("ticket.requester.email", string(p.Ticket.Requester.Email))
+	user, err = userRef("ticket.requester.email", email)
 	return user, "ZD-" + id, err
 }
 
@@ -95,125 +110,147 @@ func zendesk(body []byte) (user, ticket string, err error) {
 // comment_created …): the issue key and the reporter's email, or the
 // configured field.
 func jira(body []byte, field string) (user, ticket string, err error) {
-	var p struct {
-		Issue *struct {
-			Key    flexString                 `json:"key"`
-			Fields map[string]json.RawMessage `json:"fields"`
-		} `json:"issue"`
-	}
-	if err := decode(body, &p); err != nil {
-		return "", "", err
-	}
-	if p.Issue == nil {
-		return "", "", domain.FieldError("issue", "is missing: send a Jira issue event (issue created or updated)")
-	}
-	key, err := ticketRef("issue.key", string(p.Issue.Key))
-	if err != nil {
-		return "", "", err
-	}
 	if field == "" {
 		field = "reporter"
 	}
 	path := "issue.fields." + field
-	raw, ok := p.Issue.Fields[field]
-	if !ok || isNull(raw) {
+	var key string
+	var raw json.RawMessage
+	var haveIssue bool
+	err = strictjson.Object("", body, func(k string, v json.RawMessage) error {
+		if k != "issue" {
+			return nil
+		}
+		haveIssue = true
+		return strictjson.Object("issue", v, func(k string, v json.RawMessage) error {
+			switch k {
+			case "key":
+				return flex(&key, "issue.key", v)
+			case "fields":
+				return strictjson.Object("issue.fields", v, func(k string, v json.RawMessage) error {
+					if k == field {
+						raw = v
+					}
+					return nil
+				})
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return "", "", err
+	}
+	if !haveIssue {
+		return "", "", domain.FieldError("issue", "is missing: send a Jira issue event (issue created or updated)")
+	}
+	key, err = ticketRef("issue.key", key)
+	if err != nil {
+		return "", "", err
+	}
+	if isNull(raw) {
 		if field == "reporter" {
 			return "", "", domain.FieldError(path+".emailAddress", "is missing: Jira hides the reporter's email unless the webhook's user may see it; set JIRA_USER_FIELD to a field holding the affected user's email")
 		}
 		return "", "", domain.FieldError(path, "is missing or empty: fill in the affected user on the issue")
 	}
-	email, sub, err := jiraEmail(raw)
+	email, sub, err := jiraEmail(path, raw)
 	if err != nil {
-		return "", "", domain.FieldError(path+sub, "%s", err.Error())
+		return "", "", err
 	}
 	user, err = userRef(path+sub, email)
 	return user, key, err
 }
 
-// jiraEmail takes an email from a Jira field value: a string, a user object
-// ({"emailAddress":…}) or the first of an array of either.
-func jiraEmail(raw json.RawMessage) (email, sub string, err error) {
+// jiraEmail takes an email from a Jira field value at path: a string, a
+// user object ({"emailAddress":…}) or the first of an array of either.
+func jiraEmail(path string, raw json.RawMessage) (email, sub string, err error) {
 	raw = bytes.TrimSpace(raw)
 	switch {
 	case len(raw) > 0 && raw[0] == '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", "", errors.New("is not a valid JSON string")
+		if err := json.Unmarshal(raw, &email); err != nil {
+			return "", "", domain.FieldError(path, "is not a valid JSON string")
 		}
-		return s, "", nil
+		return email, "", nil
 	case len(raw) > 0 && raw[0] == '{':
-		var u struct {
-			EmailAddress *string `json:"emailAddress"`
+		var have bool
+		err := strictjson.Object(path, raw, func(k string, v json.RawMessage) error {
+			if k != "emailAddress" {
+				return nil
+			}
+			have = true
+			if err := json.Unmarshal(v, &email); err != nil {
+				return domain.FieldError(path+".emailAddress", "must be a string")
+			}
+			return nil
+		})
+		if err != nil {
+			return "", "", err
 		}
-		if err := json.Unmarshal(raw, &u); err != nil || u.EmailAddress == nil {
-			return "", ".emailAddress", errors.New("is missing: Jira hides a user's email unless the webhook's user may see it")
+		if !have {
+			return "", "", domain.FieldError(path+".emailAddress", "is missing: Jira hides a user's email unless the webhook's user may see it")
 		}
-		return *u.EmailAddress, ".emailAddress", nil
+		return email, ".emailAddress", nil
 	case len(raw) > 0 && raw[0] == '[':
 		var items []json.RawMessage
 		if err := json.Unmarshal(raw, &items); err != nil || len(items) == 0 || (len(items[0]) > 0 && items[0][0] == '[') {
-			return "", "[0]", errors.New("must hold a user or an email address")
+			return "", "", domain.FieldError(path+"[0]", "must hold a user or an email address")
 		}
-		e, s, err := jiraEmail(items[0])
+		e, s, err := jiraEmail(path+"[0]", items[0])
 		return e, "[0]" + s, err
 	}
-	return "", "", errors.New("must be an email address or a Jira user")
+	return "", "", domain.FieldError(path, "must be an email address or a Jira user")
 }
 
 // serviceNow reads the body of the outbound REST message in docs/webhooks.md.
 func serviceNow(body []byte) (user, ticket string, err error) {
-	var p struct {
-		Number       flexString `json:"number"`
-		CallerEmail  flexString `json:"caller_email"`
-		AffectedUser flexString `json:"affected_user"`
-	}
-	if err := decode(body, &p); err != nil {
-		return "", "", err
-	}
-	num, err := ticketRef("number", string(p.Number))
+	var number, caller, affected string
+	err = strictjson.Object("", body, func(k string, raw json.RawMessage) error {
+		switch k {
+		case "number":
+			return flex(&number, k, raw)
+		case "caller_email":
+			return flex(&caller, k, raw)
+		case "affected_user":
+			return flex(&affected, k, raw)
+		}
+		return nil
+	})
 	if err != nil {
 		return "", "", err
 	}
-	if strings.TrimSpace(string(p.AffectedUser)) != "" {
-		user, err = userRef("affected_user", string(p.AffectedUser))
+	num, err := ticketRef("number", number)
+	if err != nil {
+		return "", "", err
+	}
+	if strings.TrimSpace(affected) != "" {
+		user, err = userRef("affected_user", affected)
 		return user, num, err
 	}
-	user, err = userRef("caller_email", string(p.CallerEmail))
+	user, err = userRef("caller_email", caller)
 	return user, num, err
 }
 
 // generic reads {"user":"…","ticket":"…"}.
 func generic(body []byte) (user, ticket string, err error) {
-	var p struct {
-		User   flexString `json:"user"`
-		Ticket flexString `json:"ticket"`
-	}
-	if err := decode(body, &p); err != nil {
-		return "", "", err
-	}
-	t, err := ticketRef("ticket", string(p.Ticket))
+	var u, tk string
+	err = strictjson.Object("", body, func(k string, raw json.RawMessage) error {
+		switch k {
+		case "user":
+			return flex(&u, k, raw)
+		case "ticket":
+			return flex(&tk, k, raw)
+		}
+		return nil
+	})
 	if err != nil {
 		return "", "", err
 	}
-	user, err = userRef("user", string(p.User))
+	t, err := ticketRef("ticket", tk)
+	if err != nil {
+		return "", "", err
+	}
+	user, err = userRef("user", u)
 	return user, t, err
-}
-
-// decode unmarshals body into v, turning JSON errors into field errors.
-func decode(body []byte, v any) error {
-	err := json.Unmarshal(body, v)
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return domain.FieldError(te.Field, "has the wrong type (%s)", te.Value)
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return domain.FieldError("body", "is not valid JSON (at byte %d)", se.Offset)
-	}
-	return domain.FieldError("body", "could not be read as the expected JSON object")
 }
 
 func isNull(raw json.RawMessage) bool {
@@ -221,32 +258,28 @@ func isNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || bytes.Equal(raw, []byte("null")) || bytes.Equal(raw, []byte(`""`))
 }
 
-// flexString accepts a JSON string or number (templating systems render ids
-// either way) and null.
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
+// flex reads a JSON string or number (templating systems render ids either
+// way) or null into *dst; anything else is EINVALID naming path.
+func flex(dst *string, path string, raw json.RawMessage) error {
+	b := bytes.TrimSpace(raw)
 	switch {
 	case bytes.Equal(b, []byte("null")):
-		*f = ""
+		*dst = ""
 		return nil
 	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
+		if err := json.Unmarshal(b, dst); err != nil {
+			return domain.FieldError(path, "is not a valid JSON string")
 		}
-		*f = flexString(s)
 		return nil
 	case len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
 		var n json.Number
 		if err := json.Unmarshal(b, &n); err != nil {
-			return err
+			return domain.FieldError(path, "is not a valid number")
 		}
-		*f = flexString(n.String())
+		*dst = n.String()
 		return nil
 	}
-	return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeOf("")}
+	return domain.FieldError(path, "has the wrong type (%s): send a string", jsonKind(b))
 }
 
 func jsonKind(b []byte) string {
@@ -264,28 +297,18 @@ func jsonKind(b []byte) string {
 	return "value"
 }
 
-// Limits on extracted values.
-const (
-	maxUserLen   = 320 // 64 + "@" + 255, an email's maximum
-	maxTicketLen = 64
-)
+// maxTicketLen bounds a ticket reference.
+const maxTicketLen = 64
 
-// userRef validates a UPN or email address.
+// userRef validates a UPN or email address (domain.UserRefProblem, Entra's
+// limits); a refused value is EINVALID naming field.
 func userRef(field, v string) (string, error) {
 	v = strings.TrimSpace(v)
-	switch {
-	case v == "":
-		return "", domain.FieldError(field, "is empty: name the user who cannot sign in (UPN or email)")
-	case unreplaced(v):
+	if v != "" && unreplaced(v) {
 		return "", domain.FieldError(field, "holds a template placeholder that was not replaced: check the webhook body in the sender")
-	case len(v) > maxUserLen:
-		return "", domain.FieldError(field, "is longer than %d characters: it must be a UPN or an email address", maxUserLen)
-	case strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == unicode.ReplacementChar }) >= 0:
-		return "", domain.FieldError(field, "contains spaces or control characters: it must be a UPN or an email address")
 	}
-	at := strings.LastIndexByte(v, '@')
-	if at <= 0 || at == len(v)-1 {
-		return "", domain.FieldError(field, "must be a UPN or an email address (name@domain)")
+	if p := domain.UserRefProblem(v); p != "" {
+		return "", domain.FieldError(field, "%s", p)
 	}
 	return v, nil
 }

@@ -1,7 +1,9 @@
 package webhook_test
 
 import (
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
@@ -79,5 +81,76 @@ func TestExtract(t *testing.T) {
 				t.Fatalf("Extract = %+v, want user %q ticket %q", r, tt.wantUser, tt.wantTicket)
 			}
 		})
+	}
+}
+
+// TestExtractStrict: payloads are read with the strict key walk — a
+// repeated key (at any level the app reads) is refused naming it, and a key
+// in another case is not the field (so it cannot override it).
+func TestExtractStrict(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		src       webhook.Source
+		body      string
+		wantField string
+		wantUser  string
+	}{
+		{"generic user twice", webhook.Generic, `{"user":"ann@contoso.com","ticket":"T-1","user":"eve@evil.example"}`, "user", ""},
+		{"generic other case ignored", webhook.Generic, `{"user":"ann@contoso.com","User":"eve@evil.example","ticket":"T-1"}`, "", "ann@contoso.com"},
+		{"generic only other case", webhook.Generic, `{"User":"ann@contoso.com","ticket":"T-1"}`, "user", ""},
+		{"zendesk nested twice", webhook.Zendesk, `{"ticket":{"id":"1","requester":{"email":"ann@contoso.com","email":"eve@evil.example"}}}`, "ticket.requester.email", ""},
+		{"zendesk ticket twice", webhook.Zendesk, `{"ticket":{"id":"1"},"ticket":{"id":"2","requester":{"email":"ann@contoso.com"}}}`, "ticket", ""},
+		{"jira fields twice", webhook.Jira, `{"issue":{"key":"H-1","fields":{"reporter":{"emailAddress":"ann@contoso.com"},"reporter":{"emailAddress":"eve@evil.example"}}}}`, "issue.fields.reporter", ""},
+		{"jira email twice", webhook.Jira, `{"issue":{"key":"H-1","fields":{"reporter":{"emailAddress":"ann@contoso.com","emailAddress":"eve@evil.example"}}}}`, "issue.fields.reporter.emailAddress", ""},
+		{"servicenow number twice", webhook.ServiceNow, `{"number":"INC1","number":"INC2","caller_email":"ann@contoso.com"}`, "number", ""},
+		{"trailing data", webhook.Generic, `{"user":"ann@contoso.com","ticket":"T-1"} {"user":"eve@evil.example"}`, "body", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := webhook.Extract(tc.src, []byte(tc.body), webhook.ExtractOptions{})
+			if tc.wantField == "" {
+				if err != nil || r.User != tc.wantUser {
+					t.Fatalf("got %+v, %v; want user %s", r, err, tc.wantUser)
+				}
+				return
+			}
+			var de *domain.Error
+			if !errors.As(err, &de) || de.Code != domain.EINVALID || de.Field != tc.wantField {
+				t.Fatalf("got %+v, %v; want EINVALID naming %s", r, err, tc.wantField)
+			}
+		})
+	}
+}
+
+// TestUserRefLimits: a user value must be a UPN or an email address within
+// Entra's limits (113 characters, 64 before the @); markup, control
+// characters and over-long values are refused naming the field.
+func TestUserRefLimits(t *testing.T) {
+	local64 := strings.Repeat("a", 64)
+	ok := []string{
+		"ann@contoso.com", "o'brien@contoso.com", "ann+aircall@contoso.com",
+		"ann_contoso.com#EXT#@tenant.onmicrosoft.com", local64 + "@" + strings.Repeat("b", 44) + ".com",
+	}
+	bad := []string{
+		"<script>@contoso.com", "ann@contoso.com<b>", `"ann"@contoso.com`, "ann@@contoso.com", "ann@x@contoso.com",
+		"ann@contoso", "ann.@contoso.com", ".ann@contoso.com", "a..nn@contoso.com", "ann@-contoso.com",
+		"ann\x00@contoso.com", "ann\u202e@contoso.com", "änn@contoso.com", "ann@contoso.com;bob@contoso.com",
+		strings.Repeat("a", 65) + "@contoso.com", local64 + "@" + strings.Repeat("b", 45) + ".com",
+		"ann@" + strings.Repeat("sub.", 40) + "contoso.com",
+	}
+	body := func(u string) []byte {
+		b, _ := json.Marshal(map[string]string{"user": u, "ticket": "T-1"})
+		return b
+	}
+	for _, u := range ok {
+		if r, err := webhook.Extract(webhook.Generic, body(u), webhook.ExtractOptions{}); err != nil || r.User != u {
+			t.Errorf("%q refused: %v", u, err)
+		}
+	}
+	for _, u := range bad {
+		_, err := webhook.Extract(webhook.Generic, body(u), webhook.ExtractOptions{})
+		var de *domain.Error
+		if !errors.As(err, &de) || de.Code != domain.EINVALID || de.Field != "user" {
+			t.Errorf("%q: %v, want EINVALID naming user", u, err)
+		}
 	}
 }

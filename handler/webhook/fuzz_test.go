@@ -37,8 +37,9 @@ func fuzzExtract(f *testing.F, src webhook.Source) {
 		if r.Source != src || r.User == "" || r.Ticket == "" {
 			t.Fatalf("incomplete report %+v", r)
 		}
-		if strings.IndexFunc(r.User, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 || !strings.Contains(r.User, "@") {
-			t.Fatalf("user %q is not an address", r.User)
+		if strings.IndexFunc(r.User, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 || !strings.Contains(r.User, "@") ||
+			len(r.User) > domain.MaxUserRefLen || domain.UserRefProblem(r.User) != "" {
+			t.Fatalf("user %q is not an address within Entra's limits", r.User)
 		}
 		if strings.ContainsAny(r.Ticket, "/ \t\n") || len(r.Ticket) > 70 {
 			t.Fatalf("ticket %q would break the event subject", r.Ticket)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
@@ -32,7 +33,16 @@ type Options struct {
 	Container string
 	// ClientOptions tunes retries and transport (tests shorten retries).
 	ClientOptions *service.ClientOptions
+	// TryTimeout bounds each try of a call, the answer's body included,
+	// when ClientOptions sets none (default DefaultTryTimeout): a storage
+	// endpoint that accepts the connection and never answers costs one try
+	// (azcore retries it), not the whole call.
+	TryTimeout time.Duration
 }
+
+// DefaultTryTimeout bounds each try of a Blob call (docs/webhooks.md,
+// "Deadlines").
+const DefaultTryTimeout = 20 * time.Second
 
 // Store is a container in one storage account.
 type Store struct {
@@ -49,6 +59,17 @@ func New(o Options) (*Store, error) {
 	if o.Container == "" {
 		return nil, domain.Errorf(domain.EINVALID, "blob: a container name is required (BLOB_CONTAINER)")
 	}
+	co := service.ClientOptions{}
+	if o.ClientOptions != nil {
+		co = *o.ClientOptions
+	}
+	if co.Retry.TryTimeout == 0 {
+		co.Retry.TryTimeout = o.TryTimeout
+		if o.TryTimeout <= 0 {
+			co.Retry.TryTimeout = DefaultTryTimeout
+		}
+	}
+	o.ClientOptions = &co
 	var (
 		svc *service.Client
 		err error

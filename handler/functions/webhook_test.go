@@ -422,3 +422,30 @@ func TestWebhookRefusalIsLogged(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// stalledDir answers no lookup until the caller gives up.
+type stalledDir struct{ domain.UserDirectory }
+
+func (stalledDir) FindUser(ctx context.Context, key string) (domain.User, domain.Assignment, error) {
+	<-ctx.Done()
+	return domain.User{}, domain.Assignment{}, domain.Wrap(domain.EUNAVAILABLE, ctx.Err(), "graph: GET /v1.0/users?$filter=…: cancelled or timed out")
+}
+
+// TestWebhookDeadline: a directory that never answers costs the webhook its
+// deadline, not the host's: the sender gets 503 (no Graph path in it) and
+// its retry is diagnosed afresh.
+func TestWebhookDeadline(t *testing.T) {
+	r := newRigWith(stalledDir{annDirectory()}, func(o *functions.WebhookOptions) { o.Deadline = 50 * time.Millisecond })
+	fx := fixtures[webhook.Generic]
+	h := webhook.Sign(webhook.Generic, secrets[webhook.Generic], now, []byte(fx.body))
+	st, body := r.post(t, "generic", h, []byte(fx.body))
+	if st != http.StatusServiceUnavailable || strings.Contains(string(body), "/v1.0") || strings.Contains(string(body), "graph:") {
+		t.Fatalf("status %d %s, want 503 without Graph's details", st, body)
+	}
+	if !strings.Contains(r.logs.String(), "/v1.0/users") {
+		t.Errorf("the logs lost the Graph call that failed:\n%s", r.logs)
+	}
+	if r.deliveries.Len() != 0 {
+		t.Errorf("a failed delivery is still recorded (%d records): the retry would be refused", r.deliveries.Len())
+	}
+}

@@ -67,6 +67,9 @@ type Options struct {
 	// Transport is the parent transport under the SDK's middleware
 	// (tests: a TLS server's); default http.DefaultTransport's clone.
 	Transport http.RoundTripper
+	// TryTimeout bounds each try of a call (default DefaultTryTimeout); a
+	// GET whose try ran out of time is tried again (trytimeout.go).
+	TryTimeout time.Duration
 	// Log receives one line per decision; never a token.
 	Log *slog.Logger
 }
@@ -164,6 +167,10 @@ func New(o Options) (*Client, error) {
 	if parent == nil {
 		parent = http.DefaultTransport.(*http.Transport).Clone()
 	}
+	if o.TryTimeout <= 0 {
+		o.TryTimeout = DefaultTryTimeout
+	}
+	parent = tryTimeout{next: parent, timeout: o.TryTimeout, retries: 2}
 	hc := &http.Client{Transport: khttp.NewCustomTransportWithParentTransport(parent, mw...), Timeout: 100 * time.Second}
 	adapter, err := core.NewGraphRequestAdapterBaseWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(auth, clientOpts, nil, nil, hc)
 	if err != nil {

@@ -64,6 +64,11 @@ type Options struct {
 	// ClientOptions tunes the transport and retries (tests). Zero retry
 	// options get 10 retries, 1 s base delay, 60 s cap.
 	ClientOptions policy.ClientOptions
+	// TryTimeout bounds each try, the answer's body included, when
+	// ClientOptions sets none (default DefaultTryTimeout): a peer that
+	// accepts the connection and never answers costs one try (azcore retries
+	// a try that timed out), not the whole call.
+	TryTimeout time.Duration
 }
 
 // Client implements domain.BulkDirectory over Microsoft Graph.
@@ -78,6 +83,10 @@ type Client struct {
 }
 
 var _ domain.BulkDirectory = (*Client)(nil)
+
+// DefaultTryTimeout bounds each try of a Graph read (docs/webhooks.md,
+// "Deadlines").
+const DefaultTryTimeout = 20 * time.Second
 
 // UserSelect is the $select of every user read: the properties the rules need.
 const UserSelect = "id,userPrincipalName,mail,displayName,accountEnabled,userType"
@@ -104,9 +113,15 @@ func New(o Options) (*Client, error) {
 	})
 	if o.ClientOptions.Retry.MaxRetries == 0 {
 		o.ClientOptions.Retry = policy.RetryOptions{
-			MaxRetries: 10, RetryDelay: time.Second, MaxRetryDelay: 60 * time.Second, TryTimeout: 2 * time.Minute,
+			MaxRetries: 10, RetryDelay: time.Second, MaxRetryDelay: 60 * time.Second,
 			StatusCodes: []int{http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
 				http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout},
+		}
+	}
+	if o.ClientOptions.Retry.TryTimeout == 0 {
+		o.ClientOptions.Retry.TryTimeout = o.TryTimeout
+		if o.TryTimeout <= 0 {
+			o.ClientOptions.Retry.TryTimeout = DefaultTryTimeout
 		}
 	}
 	perRetry := []policy.Policy{tokenGuard{host: u.Host}, bearer}

@@ -47,6 +47,8 @@ type Options struct {
 	CacheFor time.Duration
 	// ClientOptions tunes the transport and retries (tests).
 	ClientOptions policy.ClientOptions
+	// TryTimeout bounds each try (default graphrest.DefaultTryTimeout).
+	TryTimeout time.Duration
 }
 
 // Directory implements domain.UserDirectory over Microsoft Graph.
@@ -73,7 +75,7 @@ func New(o Options) (*Directory, error) {
 			StatusCodes: []int{http.StatusTooManyRequests, http.StatusServiceUnavailable, http.StatusBadGateway, http.StatusGatewayTimeout, http.StatusInternalServerError}}
 	}
 	c, err := graphrest.New(graphrest.Options{BaseURL: o.BaseURL, Credential: o.Credential, Pin: o.Pin, Owner: o.Owner,
-		ClientOptions: o.ClientOptions})
+		ClientOptions: o.ClientOptions, TryTimeout: o.TryTimeout})
 	if err != nil {
 		return nil, err
 	}

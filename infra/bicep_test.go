@@ -495,3 +495,32 @@ func TestWorkflowsPinActionsBySHA(t *testing.T) {
 		t.Error("deploy.yml's job does not refuse to run from a ref other than main")
 	}
 }
+
+// TestNetworkAccessChoice: Storage, Key Vault and Service Bus take their
+// public network access from main.bicep's documented networkAccess choice
+// (never hard-coded), with the private-endpoint module behind 'private'.
+func TestNetworkAccessChoice(t *testing.T) {
+	mainSrc := readFile(t, filepath.Join("bicep", "main.bicep"))
+	for _, want := range []string{"param networkAccess string = 'public'", "'private'", "module network './modules/network.bicep' = if (networkAccess == 'private')",
+		"publicNetworkAccess: publicNetworkAccess"} {
+		if !strings.Contains(mainSrc, want) {
+			t.Errorf("main.bicep lacks %q", want)
+		}
+	}
+	for _, m := range []string{"storage", "keyvault", "servicebus"} {
+		src := readFile(t, filepath.Join("bicep", "modules", m+".bicep"))
+		if !strings.Contains(src, "publicNetworkAccess: publicNetworkAccess") || strings.Contains(src, "publicNetworkAccess: 'Enabled'") {
+			t.Errorf("modules/%s.bicep must take publicNetworkAccess from its parameter", m)
+		}
+	}
+	netSrc := readFile(t, filepath.Join("bicep", "modules", "network.bicep"))
+	for _, want := range []string{"'Microsoft.App/environments'", "name: 'blob'", "name: 'queue'", "name: 'table'", "name: 'vault'", "name: 'namespace'", "privateDnsZoneId"} {
+		if !strings.Contains(netSrc, want) {
+			t.Errorf("modules/network.bicep lacks %q", want)
+		}
+	}
+	deploy := readFile(t, filepath.Join("..", "docs", "deploy.md"))
+	if !strings.Contains(deploy, "networkAccess") || !strings.Contains(deploy, "## Network") {
+		t.Errorf("docs/deploy.md must document the networkAccess choice in a Network section")
+	}
+}

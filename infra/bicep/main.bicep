@@ -141,6 +141,16 @@ param logLevel string = 'info'
 
 // ------------------------------------------------------------- platform ----
 
+@description('Network access to Storage, Key Vault and Service Bus (docs/deploy.md, "Network"). public (default): each is reachable from the internet, with Entra ID authentication only (no shared keys, no SAS). private: public network access is disabled on all three, they are reached through private endpoints in a new virtual network the Function App is integrated with, and Service Bus becomes Premium (private endpoints need it).')
+@allowed([
+  'public'
+  'private'
+])
+param networkAccess string = 'public'
+
+@description('Address space of the virtual network created when networkAccess is private (two /24 subnets are cut from it).')
+param vnetAddressPrefix string = '10.40.0.0/16'
+
 @description('Most instances the Function App scales out to: Flex Consumption accepts 40 to 1000 (learn.microsoft.com/azure/azure-functions/flex-consumption-how-to, "Set instance limits").')
 @minValue(40)
 @maxValue(1000)
@@ -205,10 +215,13 @@ var names = {
   serviceBus: '${namePrefix}-sb-${suffix}'
   logAnalytics: '${namePrefix}-logs-${suffix}'
   appInsights: '${namePrefix}-ai-${suffix}'
+  vnet: '${namePrefix}-vnet-${suffix}'
   deploymentContainer: 'app-package'
 }
 
 // ------------------------------------------------------------ resources ----
+
+var publicNetworkAccess = networkAccess == 'private' ? 'Disabled' : 'Enabled'
 
 module monitoring './modules/monitoring.bicep' = {
   name: 'monitoring'
@@ -227,6 +240,7 @@ module storage './modules/storage.bicep' = {
     name: names.storage
     archiveContainerName: blobContainer
     deploymentContainerName: names.deploymentContainer
+    publicNetworkAccess: publicNetworkAccess
     tags: tags
   }
 }
@@ -238,6 +252,7 @@ module serviceBus './modules/servicebus.bicep' = {
     namespaceName: names.serviceBus
     queueName: serviceBusQueue
     duplicateDetectionWindow: duplicateDetectionWindow
+    publicNetworkAccess: publicNetworkAccess
     tags: tags
   }
 }
@@ -249,6 +264,21 @@ module keyVault './modules/keyvault.bicep' = {
     name: names.keyVault
     secretsOfficerPrincipalId: secretsOfficerPrincipalId
     secretsOfficerPrincipalType: secretsOfficerPrincipalType
+    publicNetworkAccess: publicNetworkAccess
+    tags: tags
+  }
+}
+
+module network './modules/network.bicep' = if (networkAccess == 'private') {
+  name: 'network'
+  params: {
+    location: location
+    name: names.vnet
+    addressPrefix: vnetAddressPrefix
+    storageAccountId: storage.outputs.id
+    keyVaultId: keyVault.outputs.id
+    serviceBusNamespaceId: serviceBus.outputs.id
+    serviceBusFqdn: serviceBus.outputs.fullyQualifiedNamespace
     tags: tags
   }
 }
@@ -262,6 +292,7 @@ module functionApp './modules/functionapp.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    subnetId: networkAccess == 'private' ? network!.outputs.appSubnetId : ''
     tags: tags
   }
 }

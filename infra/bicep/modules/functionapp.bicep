@@ -34,6 +34,9 @@ param maximumInstanceCount int = 40
 ])
 param instanceMemoryMB int = 2048
 
+@description('Subnet to integrate with (delegated to Microsoft.App/environments), from modules/network.bicep when networkAccess is private; empty: no virtual network.')
+param subnetId string = ''
+
 param tags object = {}
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
@@ -61,6 +64,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // With private networking every outbound call (host storage, Blob, Key
+    // Vault, Service Bus, Graph) leaves through the integrated subnet.
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     siteConfig: {
       minTlsVersion: '1.2'
       // No FTP(S) endpoint at all: the package is deployed to the blob container.

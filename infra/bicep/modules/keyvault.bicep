@@ -21,6 +21,13 @@ param secretsOfficerPrincipalId string = ''
 ])
 param secretsOfficerPrincipalType string = 'User'
 
+@description('Enabled: reachable from the internet (Entra ID RBAC only). Disabled: through a private endpoint only (main.bicep networkAccess = private; docs/deploy.md, "Network").')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
 param tags object = {}
 
 var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
@@ -39,7 +46,11 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
     enablePurgeProtection: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
+    networkAcls: {
+      bypass: 'AzureServices'
+      defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny'
+    }
   }
 }
 
@@ -54,5 +65,6 @@ resource officer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!emp
 }
 
 output name string = vault.name
+output id string = vault.id
 // vaultUri ends with a slash: https://<name>.vault.azure.net/
 output vaultUri string = vault.properties.vaultUri

@@ -26,20 +26,30 @@ param maxDeliveryCount int = 10
 @description('Time an unconsumed event stays in the queue before it is dead-lettered (ISO 8601).')
 param messageTimeToLive string = 'P14D'
 
+@description('Enabled: reachable from the internet (Entra ID only, local SAS auth off). Disabled: through a private endpoint only, which needs the Premium tier (learn.microsoft.com/azure/service-bus-messaging/private-link-service); main.bicep networkAccess = private sets both (docs/deploy.md, "Network").')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
 param tags object = {}
+
+var tier = publicNetworkAccess == 'Enabled' ? 'Standard' : 'Premium'
 
 resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   name: namespaceName
   location: location
   tags: tags
   sku: {
-    name: 'Standard'
-    tier: 'Standard'
+    name: tier
+    tier: tier
+    capacity: tier == 'Premium' ? 1 : null
   }
   properties: {
     minimumTlsVersion: '1.2'
     disableLocalAuth: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
   }
 }
 
@@ -60,6 +70,7 @@ resource queue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
 }
 
 output namespaceName string = namespace.name
+output id string = namespace.id
 // serviceBusEndpoint is https://<name>.servicebus.windows.net:443/ (or the sovereign-cloud suffix).
 output fullyQualifiedNamespace string = split(split(namespace.properties.serviceBusEndpoint, '//')[1], ':')[0]
 output queueName string = queue.name

@@ -29,6 +29,13 @@ param softDeleteDays int = 30
 @maxValue(365)
 param keepVersionsDays int = 30
 
+@description('Enabled: reachable from the internet (Entra ID authentication only, no keys). Disabled: through private endpoints only (main.bicep networkAccess = private; docs/deploy.md, "Network").')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Enabled'
+
 param tags object = {}
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -47,7 +54,11 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     // Everything (host, deployment, app) authenticates with Entra ID.
     allowSharedKeyAccess: false
     defaultToOAuthAuthentication: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
+    networkAcls: {
+      bypass: 'AzureServices'
+      defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny'
+    }
   }
 }
 
@@ -144,6 +155,7 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
 }
 
 output name string = account.name
+output id string = account.id
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output queueEndpoint string = account.properties.primaryEndpoints.queue
 output tableEndpoint string = account.properties.primaryEndpoints.table

@@ -41,6 +41,13 @@ func demoWebhook(d *demo) error {
 	}
 	fmt.Fprintf(d.out, "200, verdict %s, %d remediation event(s) queued\n--- text for the ticket ---\n%s\n---\n", diag.Verdict, len(diag.Enqueued), diag.Text)
 
+	title(d.out, "The same delivery again (a replay or the sender's retry)")
+	st, out, err = d.call(http.MethodPost, "/api/webhooks/zendesk", body, headers)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "%d %s\n", st, out)
+
 	title(d.out, "The same webhook with a tampered body")
 	tampered := []byte(fmt.Sprintf(`{"ticket":{"id":"4712","requester":{"email":%q}}}`, d.mismatch.Mail))
 	st, out, err = d.call(http.MethodPost, "/api/webhooks/zendesk", tampered, headers)

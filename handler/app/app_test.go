@@ -43,19 +43,7 @@ func TestEveryFunctionThroughTheHost(t *testing.T) {
 	blobConn := devtest.BlobConnectionString(t)
 	peer := devtest.SharedPeer(t)
 	queue := peer.NewQueue(t, devtest.QueueOptions{})
-	sim := graphsim.New(graphsim.Options{Seed: 13, Users: 300, Mix: graphsim.Mix{UPNMismatch: 0.1, Disabled: 0.05, DirectAssigned: 0.5}})
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	var mismatch graphsim.User
-	sim.Tenant().EachTruth(func(tr graphsim.Truth) bool {
-		if tr.Problems == graphsim.ProblemUPNMismatch && tr.User.AccountEnabled {
-			mismatch = tr.User
-			return false
-		}
-		return true
-	})
+	sim, mismatch := simWithMismatch(t, graphsim.Options{Seed: 13, Users: 300, Mix: graphsim.Mix{UPNMismatch: 0.1, Disabled: 0.05, DirectAssigned: 0.5}})
 
 	cfg := &config.Config{
 		TenantID: sim.TenantID(), GraphBaseURL: sim.URL(), LoginAuthority: sim.URL(),
@@ -278,4 +266,27 @@ func TestAdaptersBuiltFromRequestsCloseOnce(t *testing.T) {
 	if err := a.Close(context.Background()); err != nil {
 		t.Fatalf("second close: %v", err)
 	}
+}
+
+// simWithMismatch starts a simulated tenant (closed with the test) and
+// returns an enabled user of it whose UPN differs from their mail.
+func simWithMismatch(t *testing.T, o graphsim.Options) (*graphsim.Server, graphsim.User) {
+	t.Helper()
+	sim := graphsim.New(o)
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Close)
+	var mismatch graphsim.User
+	sim.Tenant().EachTruth(func(tr graphsim.Truth) bool {
+		if tr.Problems == graphsim.ProblemUPNMismatch && tr.User.AccountEnabled {
+			mismatch = tr.User
+			return false
+		}
+		return true
+	})
+	if mismatch.ID == "" {
+		t.Fatal("the simulated tenant has no enabled user whose UPN differs from their mail")
+	}
+	return sim, mismatch
 }

@@ -41,19 +41,7 @@ func TestConcurrentReplayedWebhooks(t *testing.T) {
 	blobConn := devtest.BlobConnectionString(t)
 	peer := devtest.SharedPeer(t)
 	queue := peer.NewQueue(t, devtest.QueueOptions{})
-	sim := graphsim.New(graphsim.Options{Seed: 17, Users: 50, Mix: graphsim.Mix{UPNMismatch: 0.3, DirectAssigned: 1}})
-	if err := sim.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	var user graphsim.User
-	sim.Tenant().EachTruth(func(tr graphsim.Truth) bool {
-		if tr.Problems == graphsim.ProblemUPNMismatch && tr.User.AccountEnabled {
-			user = tr.User
-			return false
-		}
-		return true
-	})
+	sim, user := simWithMismatch(t, graphsim.Options{Seed: 17, Users: 50, Mix: graphsim.Mix{UPNMismatch: 0.3, DirectAssigned: 1}})
 	// Count the user lookups (GET /v1.0/users?$filter=userPrincipalName eq …).
 	var lookups atomic.Int64
 	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

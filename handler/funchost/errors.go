@@ -2,6 +2,7 @@ package funchost
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 )
@@ -63,13 +64,31 @@ func errorResponse(err error, invocationID string) *Response {
 		d.Field = de.Field
 		d.Message = de.Message
 	}
-	if msg, ok := PublicMessage(code); ok {
+	msg, ok := PublicMessage(code)
+	if !ok && fromAdapter(d.Message) {
+		// A dependency's own answer (a Graph 404, a Blob conflict): its words
+		// name paths and codes of the app's insides.
+		msg, ok = "a service this app depends on refused the call ("+string(code)+"); the app's logs have the details", true
+	}
+	if ok {
 		d.Message, d.Field = msg, ""
 		if invocationID != "" {
 			d.Message += " (invocation " + invocationID + ")"
 		}
 	}
 	return JSON(StatusOf(code), errorBody{Error: d})
+}
+
+// fromAdapter reports whether an error message was written by an adapter:
+// adapters prefix theirs with the service's name ("graph: GET /v1.0/…",
+// "blob: save checkpoint …"; docs/architecture.md, "Layers").
+func fromAdapter(msg string) bool {
+	for _, p := range []string{"graph: ", "blob: ", "servicebus: ", "outbox: ", "aircall: ", "fedmeta: "} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // PublicMessage is what a caller is told for an error whose details are the

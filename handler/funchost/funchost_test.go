@@ -3,6 +3,7 @@ package funchost_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -341,4 +342,30 @@ func FuzzDecodeInvocation(f *testing.F) {
 			t.Fatal("decoded an invocation with no trigger")
 		}
 	})
+}
+
+// TestCallersAreToldNoInsides: what a dependency said (a Graph path, an SDK
+// error, Graph's own message) reaches the logs, never the caller; a
+// caller's own mistake is still explained.
+func TestCallersAreToldNoInsides(t *testing.T) {
+	inner := errors.New(`*net.OpError: dial tcp 10.0.0.7:443: connect: connection refused`)
+	for _, err := range []error{
+		domain.Wrap(domain.EUNAVAILABLE, inner, "graph: GET /v1.0/users?$filter=userPrincipalName eq 'a': Microsoft Graph is unreachable (%s)", inner),
+		domain.Wrap(domain.EUPSTREAM, inner, "graph: PATCH /v1.0/applications/123: Graph answered 500 InternalServerError: boom"),
+		domain.Wrap(domain.EFORBIDDEN, inner, "graph: GET /v1.0/servicePrincipals: Graph answered 403 Authorization_RequestDenied"),
+		domain.Wrap(domain.ENOTFOUND, inner, "graph: GET /v1.0/servicePrincipals/abc: Graph answered 404 Request_ResourceNotFound"),
+		domain.Wrap(domain.ECONFLICT, inner, "blob: save checkpoint \"audit/run\": changed or held by another run (ConditionNotMet)"),
+		errors.New("panic-ish internal *json.SyntaxError"),
+	} {
+		res := funchost.ErrorResponse(err)
+		for _, leak := range []string{"/v1.0", "net.OpError", "10.0.0.7", "Graph answered", "checkpoint", "SyntaxError", "graph:", "blob:"} {
+			if strings.Contains(string(res.Body), leak) {
+				t.Errorf("the caller is told %q: %s", leak, res.Body)
+			}
+		}
+	}
+	res := funchost.ErrorResponse(domain.FieldError("user", "must be a UPN or an email address"))
+	if !strings.Contains(string(res.Body), "must be a UPN") || !strings.Contains(string(res.Body), `"field": "user"`) {
+		t.Errorf("a caller's mistake is no longer explained: %s", res.Body)
+	}
 }

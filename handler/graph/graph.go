@@ -67,8 +67,9 @@ type Options struct {
 	// Transport is the parent transport under the SDK's middleware
 	// (tests: a TLS server's); default http.DefaultTransport's clone.
 	Transport http.RoundTripper
-	// TryTimeout bounds each try of a call (default DefaultTryTimeout); a
-	// GET whose try ran out of time is tried again (trytimeout.go).
+	// TryTimeout bounds each try of a read (default DefaultTryTimeout); a
+	// GET whose try ran out of time is tried again (trytimeout.go). Writes
+	// are bounded by the client's overall timeout.
 	TryTimeout time.Duration
 	// Log receives one line per decision; never a token.
 	Log *slog.Logger

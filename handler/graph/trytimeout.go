@@ -14,12 +14,14 @@ import (
 const DefaultTryTimeout = 20 * time.Second
 
 // tryTimeout is the parent transport under the SDK's middleware: each try
-// (the retry handler calls it once per try) gets its own deadline, the
-// answer's body included. The SDK's retry handler retries only statuses, so
-// a GET whose try ran out of time is tried again here, up to retries more
-// times; a request with a body is not (a POST that stalled may have been
-// applied: the provision run stops and the next run re-plans,
-// docs/provision.md).
+// of a read (the retry handler calls it once per try) gets its own deadline,
+// the answer's body included, and, as the SDK's retry handler retries only
+// statuses, a read whose try ran out of time is tried again here, up to
+// retries more times. Writes pass through untouched: the retry handler
+// rewinds their (compressed) body between tries, which a request copy with
+// its own context breaks, and a write that stalled may have been applied
+// anyway; they are bounded by the client's overall timeout (100 s) and a
+// failed provision run is re-planned by the next (docs/provision.md).
 type tryTimeout struct {
 	next    http.RoundTripper
 	timeout time.Duration
@@ -27,6 +29,9 @@ type tryTimeout struct {
 }
 
 func (t tryTimeout) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		return t.next.RoundTrip(req)
+	}
 	for try := 0; ; try++ {
 		ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
 		resp, err := t.next.RoundTrip(req.WithContext(ctx))
@@ -36,7 +41,7 @@ func (t tryTimeout) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		cancel()
 		stalled := errors.Is(err, context.DeadlineExceeded) && req.Context().Err() == nil
-		if !stalled || try >= t.retries || (req.Method != http.MethodGet && req.Method != http.MethodHead) {
+		if !stalled || try >= t.retries {
 			return nil, err
 		}
 	}

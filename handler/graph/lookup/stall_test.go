@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 	"github.com/identity-ops/aircall-entra-sso/handler/graph/lookup"
 	"github.com/identity-ops/aircall-entra-sso/handler/porttest"
 )
@@ -28,7 +29,7 @@ func TestStalledTryCostsOneTry(t *testing.T) {
 		sim.Handler().ServeHTTP(w, r)
 	}))
 	defer front.Close()
-	d, err := lookup.New(lookup.Options{BaseURL: front.URL, Credential: sim.Credential(), DisplayName: "Aircall SAML SSO",
+	d, err := lookup.New(lookup.Options{BaseURL: front.URL, Credential: sim.Credential(), Pin: sim.Tenant().FirstAppPin, Owner: graphsim.Caller,
 		TryTimeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

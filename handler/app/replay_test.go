@@ -64,6 +64,14 @@ func TestConcurrentReplayedWebhooks(t *testing.T) {
 	}
 	a := app.New(cfg, sim.Credential(), slog.New(slog.DiscardHandler), app.WithVersion("test", "replay_test"))
 	defer a.Close(context.Background())
+	// The tenant's seeded app is the pinned app (as in TestEveryFunctionThroughTheHost).
+	store, err := a.BlobStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Pins().SavePin(context.Background(), sim.Tenant().Apps()[0].Pin(), ""); err != nil {
+		t.Fatal(err)
+	}
 	h, err := devhost.New(devhost.Options{AppRoot: filepath.Join(devhost.RepoRoot(), "functions"), Handler: a.Handler(),
 		FunctionKey: fnKey, MasterKey: masterKey})
 	if err != nil {

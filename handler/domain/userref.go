@@ -5,25 +5,28 @@ import "strings"
 // Limits on a user reference (a userPrincipalName or an email address) that
 // outside input may name.
 const (
-	// MaxUserRefLen is the longest user reference accepted: Entra's limit on
-	// a userPrincipalName, "the total length must not exceed 113 characters"
-	// (learn.microsoft.com/entra/identity/authentication/concept-sspr-policy,
-	// "UserPrincipalName policies that apply to all user accounts"). It also
-	// keeps the lookup's `$filter=userPrincipalName eq '…' or mail eq '…'`
-	// value under the 120 characters Graph accepts in a filter string
-	// (longer values are refused with 400 Request_UnsupportedQuery: not on
-	// Learn, reported in microsoftgraph/microsoft-graph-explorer-v4#2103;
-	// unverified), so an over-long value never reaches Graph and never makes
-	// an adapter turn a query feature off.
-	MaxUserRefLen = 113
-	// MaxUserRefLocal is the most characters before the "@": 64, the same
-	// page's limit for a UPN and RFC 5321's for a mailbox's local part.
+	// MaxUPNLen is Entra's limit on a userPrincipalName: "the total length
+	// must not exceed 113 characters", at most 64 before the "@" and 48
+	// after it (learn.microsoft.com/entra/identity/authentication/concept-sspr-policy,
+	// "UserPrincipalName policies that apply to all user accounts"). A longer
+	// value can only be a mail address.
+	MaxUPNLen = 113
+	// MaxUserRefLen is the longest user reference accepted: 256, what the
+	// Graph lookup accepts (graph/lookup: a value over Graph's 120-character
+	// limit on an eq value is looked up with an advanced query,
+	// learn.microsoft.com/graph/known-issues), and RFC 5321's 256-octet
+	// limit on a mail path. So no value a webhook passes on makes Graph
+	// refuse a query for its length.
+	MaxUserRefLen = 256
+	// MaxUserRefLocal is the most characters before the "@": 64, the UPN
+	// limit above and RFC 5321's for a mailbox's local part.
 	MaxUserRefLocal = 64
 )
 
 // UserRefProblem returns "" when v (trimmed) is a valid UPN or email address
 // as Entra stores them, else what is wrong with it, fit to follow a field
-// name: at most MaxUserRefLen characters, ASCII only, exactly one "@", a
+// name: at most MaxUserRefLen characters (a UPN at most MaxUPNLen, so a
+// longer value is matched as a mail only), ASCII only, exactly one "@", a
 // local part of 1–MaxUserRefLocal characters of RFC 5322 atext and dots (no
 // leading, trailing or double dot — Entra allows no "." just before the "@"),
 // and a domain of two or more DNS labels. Markup (< > " ( ) , ; : [ ] \),
@@ -34,7 +37,7 @@ func UserRefProblem(v string) string {
 	case v == "":
 		return "is empty: name the user who cannot sign in (UPN or email)"
 	case len(v) > MaxUserRefLen:
-		return "is longer than 113 characters, Entra ID's limit for a user principal name: it must be a UPN or an email address"
+		return "is longer than 256 characters: it must be a UPN (at most 113) or an email address"
 	}
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; c <= ' ' || c >= 0x7f {

@@ -122,20 +122,21 @@ func TestExtractStrict(t *testing.T) {
 }
 
 // TestUserRefLimits: a user value must be a UPN or an email address within
-// Entra's limits (113 characters, 64 before the @); markup, control
+// Entra's and Graph's limits (64 before the @, 256 in all); markup, control
 // characters and over-long values are refused naming the field.
 func TestUserRefLimits(t *testing.T) {
 	local64 := strings.Repeat("a", 64)
 	ok := []string{
 		"ann@contoso.com", "o'brien@contoso.com", "ann+aircall@contoso.com",
 		"ann_contoso.com#EXT#@tenant.onmicrosoft.com", local64 + "@" + strings.Repeat("b", 44) + ".com",
+		local64 + "@" + strings.Repeat("b", 63) + "." + strings.Repeat("c", 63) + ".contoso.com", // a mail longer than any UPN
 	}
 	bad := []string{
 		"<script>@contoso.com", "ann@contoso.com<b>", `"ann"@contoso.com`, "ann@@contoso.com", "ann@x@contoso.com",
 		"ann@contoso", "ann.@contoso.com", ".ann@contoso.com", "a..nn@contoso.com", "ann@-contoso.com",
 		"ann\x00@contoso.com", "ann\u202e@contoso.com", "änn@contoso.com", "ann@contoso.com;bob@contoso.com",
-		strings.Repeat("a", 65) + "@contoso.com", local64 + "@" + strings.Repeat("b", 45) + ".com",
-		"ann@" + strings.Repeat("sub.", 40) + "contoso.com",
+		strings.Repeat("a", 65) + "@contoso.com", "ann@" + strings.Repeat("b", 64) + ".com",
+		"ann@" + strings.Repeat("sub.", 70) + "contoso.com",
 	}
 	body := func(u string) []byte {
 		b, _ := json.Marshal(map[string]string{"user": u, "ticket": "T-1"})

@@ -103,10 +103,8 @@ func New(o Options) (*Directory, error) {
 // without it.
 func (d *Directory) FindUser(ctx context.Context, key string) (domain.User, domain.Assignment, error) {
 	key = strings.TrimSpace(key)
-	if key == "" || len(key) > domain.MaxUserRefLen {
-		// Never send Graph a value it refuses for its length: that 400 would
-		// look like a refused $expand and turn the expansion off.
-		return domain.User{}, domain.Assignment{}, domain.FieldError("user", "must be a UPN or an email address of at most %d characters", domain.MaxUserRefLen)
+	if key == "" || len(key) > 256 {
+		return domain.User{}, domain.Assignment{}, domain.FieldError("user", "must be a UPN or an email address")
 	}
 	link, hdr, expand, err := userQuery(key)
 	if err != nil {

@@ -36,8 +36,8 @@ func demoLookAlike(d *demo) error {
 	}
 	title(d.out, "A tenant user registers a look-alike app (our tag and display name), before the first provision")
 	fmt.Fprintf(d.out, "look-alike appId %s, owned by %s\n", fake.AppID, someoneElse)
-	title(d.out, "POST /api/provision {} (refused: provision never adopts an app by its tag or name)")
-	st, b, err := d.call(http.MethodPost, "/api/provision", []byte(`{"displayName":"acme-saml@aircall"}`), nil)
+	title(d.out, "POST /api/provision {\"dryRun\":false} (refused: provision never adopts an app by its tag or name)")
+	st, b, err := d.call(http.MethodPost, "/api/provision", []byte(`{"dryRun":false,"displayName":"acme-saml@aircall"}`), nil)
 	if err != nil {
 		return err
 	}

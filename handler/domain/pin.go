@@ -65,7 +65,7 @@ func NotPinned(appIDSetting string) error {
 	if appIDSetting != "" {
 		return Errorf(ENOTFOUND, "no Aircall app is pinned yet and APP_ID is %s: an operator adopts it explicitly with `handler provision --adopt %s`", appIDSetting, appIDSetting)
 	}
-	return Errorf(ENOTFOUND, "no Aircall app is pinned yet: run provision (POST /api/provision or `handler provision`) to create it, or adopt an existing one with `handler provision --adopt <appId>`")
+	return Errorf(ENOTFOUND, "no Aircall app is pinned yet: run provision (POST /api/provision with {\"dryRun\":false}, or `handler provision`) to create it, or adopt an existing one with `handler provision --adopt <appId>`")
 }
 
 // CheckOwned refuses an app whose owners (of the application or of the

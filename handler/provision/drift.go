@@ -21,7 +21,7 @@ func (j *Job) Drift(ctx context.Context) ([]domain.Finding, error) {
 		return append(looks, domain.Finding{
 			Kind: domain.FindingAppDrift, Severity: domain.SeverityError, Key: "app/missing", State: "missing",
 			Subject: "aircall-app", Summary: "The Aircall SAML enterprise app does not exist in the tenant.",
-			Remedy: "Run provision (POST /api/provision or `handler provision`) to create and configure it.", ObservedAt: now,
+			Remedy: "Run provision (POST /api/provision with {\"dryRun\":false}, or `handler provision`) to create and configure it.", ObservedAt: now,
 		}), nil
 	}
 	out := looks
@@ -34,7 +34,7 @@ func (j *Job) Drift(ctx context.Context) ([]domain.Finding, error) {
 			Kind: domain.FindingAppDrift, Severity: driftSeverity(s.Kind), Key: key, State: s.Before,
 			Subject:    "aircall-app/" + res.App.AppID,
 			Summary:    driftSummary(s),
-			Remedy:     "Run provision (POST /api/provision or `handler provision`) to apply: " + s.Setting + " → " + s.After + ".",
+			Remedy:     "Run provision (POST /api/provision with {\"dryRun\":false}, or `handler provision`) to apply: " + s.Setting + " → " + s.After + ".",
 			Details:    map[string]any{"step": string(s.Kind), "target": s.Target, "setting": s.Setting, "before": s.Before, "after": s.After},
 			ObservedAt: now,
 		}

@@ -62,11 +62,12 @@ func docExamples(t *testing.T) []domain.Finding {
 		Why: []string{"tag aircall-entra-sso:managed", "identifier URI urn:amazon:cognito:sp:us-west-2_hZkGBmIsz"}}}, exampleApp, now)...)
 	out = append(out,
 		domain.Finding{
-			Kind: domain.FindingAppDrift, Severity: domain.SeverityError, Key: "app/" + exampleApp + "/replyUrl",
-			State: "https://contoso.aircall.io/saml/consume", Subject: "aircall-app/" + exampleApp,
-			Summary:    "The Reply URL (Assertion Consumer Service URL) is https://contoso.aircall.io/saml/consume, not Aircall's https://api.aircall.io/auth/saml/callback.",
-			Remedy:     "Run provision (POST /api/provision or `handler provision`) to apply: Reply URL → https://api.aircall.io/auth/saml/callback.",
-			Details:    map[string]any{"step": "replyUrl", "target": "application", "setting": "Reply URL", "before": "https://contoso.aircall.io/saml/consume", "after": "https://api.aircall.io/auth/saml/callback"},
+			// As provision.Job.Drift words a Reply URL step (handler/provision/drift.go).
+			Kind: domain.FindingAppDrift, Severity: domain.SeverityError, Key: "app/" + exampleApp + "/reply-url",
+			State: "https://contoso.example/saml/consume", Subject: "aircall-app/" + exampleApp,
+			Summary:    "The Aircall app's Reply URL is https://contoso.example/saml/consume, not " + domain.AircallReplyURL + ".",
+			Remedy:     "Run provision (POST /api/provision with {\"dryRun\":false}, or `handler provision`) to apply: web.redirectUris → " + domain.AircallReplyURL + ".",
+			Details:    map[string]any{"step": "reply-url", "target": "application", "setting": "web.redirectUris", "before": "https://contoso.example/saml/consume", "after": domain.AircallReplyURL},
 			ObservedAt: now,
 		},
 		domain.Finding{

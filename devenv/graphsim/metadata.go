@@ -66,7 +66,12 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 	}
 	active := sp.activeCert()
 	certs := slices.Clone(sp.certs)
+	forgery := t.forgery
 	t.mu.Unlock()
+	if forgery != nil {
+		s.forged(w, r, forgery, certs)
+		return
+	}
 	if active == nil {
 		fail(http.StatusNotFound, "AADSTS500032: The application '"+appID+"' has no signing certificate: add one (addTokenSigningCertificate) and make it active.")
 		return
@@ -77,7 +82,7 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 			ordered = append(ordered, c)
 		}
 	}
-	doc, err := buildMetadata(base(r), t.id, ordered, active)
+	doc, err := buildMetadata(base(r), t.id, ordered, active, "")
 	if err != nil {
 		s.log.Error("graphsim: build federation metadata", "err", err)
 		fail(http.StatusInternalServerError, "could not build the metadata document")
@@ -90,9 +95,13 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// buildMetadata builds and signs the document.
-func buildMetadata(authority, tid string, certs []*signingCert, signer *signingCert) ([]byte, error) {
+// buildMetadata builds and signs the document; sso, when set, replaces the
+// SingleSignOnService Location (a forgery's).
+func buildMetadata(authority, tid string, certs []*signingCert, signer *signingCert, sso string) ([]byte, error) {
 	base := authority + "/" + tid
+	if sso == "" {
+		sso = base + "/saml2"
+	}
 	root := etree.NewElement("EntityDescriptor")
 	root.CreateAttr("xmlns", "urn:oasis:names:tc:SAML:2.0:metadata")
 	root.CreateAttr("ID", "_"+uuid.NewString())
@@ -142,9 +151,9 @@ func buildMetadata(authority, tid string, certs []*signingCert, signer *signingC
 	slo.CreateAttr("Binding", "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect")
 	slo.CreateAttr("Location", base+"/saml2")
 	for _, b := range []string{"HTTP-Redirect", "HTTP-POST"} {
-		sso := idp.CreateElement("SingleSignOnService")
-		sso.CreateAttr("Binding", "urn:oasis:names:tc:SAML:2.0:bindings:"+b)
-		sso.CreateAttr("Location", base+"/saml2")
+		e := idp.CreateElement("SingleSignOnService")
+		e.CreateAttr("Binding", "urn:oasis:names:tc:SAML:2.0:bindings:"+b)
+		e.CreateAttr("Location", sso)
 	}
 
 	signed, err := fedmetatest.Sign(root, signer.key, signer.der)

@@ -15,6 +15,7 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
+	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/fedmeta"
 )
 
@@ -94,7 +95,9 @@ func TestFederationMetadataSignedAndRotated(t *testing.T) {
 	}
 	raw, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if md, err := fedmeta.Parse(raw, fedmeta.Options{Tenant: srv.TenantID()}); err != nil || len(md.Certificates) != 1 || !md.Certificates[0].SignsDocument {
+	keys := &domain.ServicePrincipalKeys{ServicePrincipalID: app.SPID, PreferredThumbprint: thumb(signer),
+		Keys: []domain.SigningKey{{Thumbprint: thumb(signer), Usage: "Verify", Type: "AsymmetricX509Cert"}}}
+	if md, err := fedmeta.Parse(raw, fedmeta.Options{Tenant: srv.TenantID(), Keys: keys}); err != nil || len(md.Certificates) != 1 || !md.Certificates[0].SignsDocument {
 		t.Fatalf("fedmeta.Parse refuses the simulator's metadata: %v", err)
 	}
 
@@ -118,5 +121,43 @@ func TestFederationMetadataSignedAndRotated(t *testing.T) {
 		if res.StatusCode < 400 || res.StatusCode >= 500 {
 			t.Errorf("%s: %d, want a 4xx", u, res.StatusCode)
 		}
+	}
+}
+
+// TestForgedMetadata: the forgery fault serves a self-consistent document
+// signed with an attacker's key (their certificate in KeyInfo and in every
+// KeyDescriptor, their SSO URL), or a redirect; nil heals.
+func TestForgedMetadata(t *testing.T) {
+	srv := graphsim.Start(t, graphsim.Options{Seed: 1, Mix: graphsim.Mix{App: true}})
+	ten := srv.Tenant()
+	app := ten.Apps()[0]
+	genuine, _, _ := fetchMetadata(t, srv.MetadataURL(app.AppID))
+
+	evil := ten.ForgeMetadata(&graphsim.MetadataForgery{})
+	certs, signer, doc := fetchMetadata(t, srv.MetadataURL(app.AppID))
+	if len(certs) != 1 || signer == nil || thumb(signer) != evil || thumb(certs[0]) == thumb(genuine[0]) {
+		t.Fatalf("forgery: %d certificates, signer %v; want the attacker's %s alone, signing", len(certs), signer != nil, evil)
+	}
+	if ki := doc.FindElement("//Signature/KeyInfo/X509Data/X509Certificate"); ki == nil || ki.Text() != base64.StdEncoding.EncodeToString(signer.Raw) {
+		t.Errorf("the signature's KeyInfo does not carry the attacker's certificate")
+	}
+	if sso := doc.FindElement("//IDPSSODescriptor/SingleSignOnService"); sso.SelectAttrValue("Location", "") != "https://login.attacker.example/"+srv.TenantID()+"/saml2" {
+		t.Errorf("SSO URL %s", sso.SelectAttrValue("Location", ""))
+	}
+
+	ten.ForgeMetadata(&graphsim.MetadataForgery{RedirectTo: "http://localhost:1"})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Get(srv.MetadataURL(app.AppID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusFound || !strings.HasPrefix(loc, "http://localhost:1/"+srv.TenantID()+"/federationmetadata/") {
+		t.Fatalf("redirect: %d %s", res.StatusCode, loc)
+	}
+
+	ten.ForgeMetadata(nil)
+	if certs, _, _ := fetchMetadata(t, srv.MetadataURL(app.AppID)); thumb(certs[0]) != thumb(genuine[0]) {
+		t.Fatalf("after the forgery stopped: %s, want the genuine %s", thumb(certs[0]), thumb(genuine[0]))
 	}
 }

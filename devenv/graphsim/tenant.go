@@ -63,6 +63,9 @@ type Tenant struct {
 	failAppPatch int
 	// after: faults answered after the request was carried out (owners.go).
 	after afterFaults
+	// forgery makes the metadata route answer as an attacker would (forgery.go).
+	forgery  *MetadataForgery
+	attacker *signingCert
 
 	behaviour
 }

@@ -159,8 +159,13 @@ func (a *App) ArchiveJob() (*archive.Job, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The metadata's trust anchors: the SP's keys, read through the lean client.
+		keys, err := graphrest.New(graphrest.Options{BaseURL: a.Config.GraphBaseURL, Credential: a.Cred})
+		if err != nil {
+			return nil, domain.Wrap(domain.EUNAVAILABLE, err, "could not build the Graph reader of the metadata's signing keys: check GRAPH_BASE_URL")
+		}
 		return &archive.Job{
-			Apps: apps, Fetcher: &fedmeta.Fetcher{Authority: a.Config.LoginAuthority}, Store: store.Snapshots(),
+			Apps: apps, Fetcher: &fedmeta.Fetcher{Authority: a.Config.LoginAuthority}, Keys: keys, Store: store.Snapshots(),
 			Events: sink, Thresholds: a.Config.CertExpiryWarn, Log: a.Log,
 		}, nil
 	})

@@ -56,13 +56,16 @@ type Fetcher interface {
 // DefaultThresholds are the expiry warnings: 60, 30 and 7 days before.
 var DefaultThresholds = []time.Duration{60 * 24 * time.Hour, 30 * 24 * time.Hour, 7 * 24 * time.Hour}
 
-// Job archives the app's federation metadata. Apps, Fetcher, Store and
-// Events are required.
+// Job archives the app's federation metadata. Apps, Fetcher, Keys, Store
+// and Events are required.
 type Job struct {
 	Apps    AppLocator
 	Fetcher Fetcher
-	Store   domain.SnapshotStore
-	Events  domain.EventSink
+	// Keys reads the service principal's signing keys from Graph: the only
+	// trust anchors of a fetched document (docs/metadata.md, "Trust").
+	Keys   domain.SigningKeyReader
+	Store  domain.SnapshotStore
+	Events domain.EventSink
 	// Thresholds are how long before a certificate's expiry to warn; each
 	// alerts once per certificate (default DefaultThresholds).
 	Thresholds []time.Duration
@@ -103,8 +106,8 @@ func (j *Job) Run(ctx context.Context, log *slog.Logger) (*Result, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	if j.Apps == nil || j.Fetcher == nil || j.Store == nil || j.Events == nil {
-		return nil, domain.Errorf(domain.EINTERNAL, "archive: the job is not fully wired (apps, fetcher, store and events are required)")
+	if j.Apps == nil || j.Fetcher == nil || j.Keys == nil || j.Store == nil || j.Events == nil {
+		return nil, domain.Errorf(domain.EINTERNAL, "archive: the job is not fully wired (apps, fetcher, keys, store and events are required)")
 	}
 	now := j.now()
 	app, err := j.Apps.LocateApp(ctx)
@@ -114,11 +117,7 @@ func (j *Job) Run(ctx context.Context, log *slog.Logger) (*Result, error) {
 	res := &Result{App: app, URL: j.Fetcher.URL(app)}
 	log = log.With("tenant", app.Tenant, "appId", app.AppID)
 
-	fetched, err := j.Fetcher.Fetch(ctx, app)
-	var meta *fedmeta.Metadata
-	if err == nil {
-		meta, err = fedmeta.Parse(fetched.Body, fedmeta.Options{Tenant: app.Tenant, Now: now})
-	}
+	fetched, meta, err := j.fetch(ctx, app, now)
 	if err != nil {
 		return res, j.invalid(ctx, log, res, err, now)
 	}
@@ -127,13 +126,16 @@ func (j *Job) Run(ctx context.Context, log *slog.Logger) (*Result, error) {
 		SourceURL: fetched.URL, EntityID: meta.EntityID, SingleSignOnURLs: meta.SingleSignOnURLs,
 		SingleLogoutURLs: meta.SingleLogoutURLs, Certificates: meta.Certificates,
 	}
+	snap.Digest = snap.VersionDigest()
 
 	latest, etag, err := j.Store.Latest(ctx, app)
 	first := domain.IsCode(err, domain.ENOTFOUND)
 	if err != nil && !first {
 		return res, fmt.Errorf("archive: read the latest metadata of %s: %w", app, err)
 	}
-	same := !first && latest.Snapshot.SHA256 == snap.SHA256
+	// One version per VersionDigest: a download that differs only in its ID
+	// and signature writes nothing (docs/metadata.md, "Versions").
+	same := !first && latest.Snapshot.VersionDigest() == snap.Digest
 	if same {
 		snap = latest.Snapshot
 	} else {
@@ -142,7 +144,7 @@ func (j *Job) Run(ctx context.Context, log *slog.Logger) (*Result, error) {
 			return res, fmt.Errorf("archive: store the new metadata version of %s: %w", app, err)
 		}
 		snap, res.Stored = stored, created
-		log.Info("metadata version archived", "version", snap.Name, "sha256", snap.SHA256, "new", created,
+		log.Info("metadata version archived", "version", snap.Name, "digest", snap.Digest, "sha256", snap.SHA256, "new", created,
 			"thumbprints", strings.Join(snap.Thumbprints(), ","))
 	}
 	res.Snapshot = snap
@@ -173,6 +175,27 @@ func (j *Job) Run(ctx context.Context, log *slog.Logger) (*Result, error) {
 		log.Info("metadata unchanged", "version", snap.Name, "sha256", snap.SHA256)
 	}
 	return res, nil
+}
+
+// fetch downloads the document, reads what Graph lists for the app's
+// service principal (after the download, so a certificate added meanwhile
+// is known) and validates the document against it. A document problem
+// carries a fedmeta Problem; a Graph failure does not (no document was
+// judged).
+func (j *Job) fetch(ctx context.Context, app domain.AppRef, now time.Time) (*fedmeta.Fetched, *fedmeta.Metadata, error) {
+	fetched, err := j.Fetcher.Fetch(ctx, app)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := j.Keys.ServicePrincipalKeys(ctx, app)
+	if err != nil {
+		return nil, nil, fmt.Errorf("archive: read the signing keys of app %s's service principal from Graph, the metadata's trust anchors: %w", app.AppID, err)
+	}
+	meta, err := fedmeta.Parse(fetched.Body, fedmeta.Options{Tenant: app.Tenant, Now: now, Keys: &keys})
+	if err != nil {
+		return nil, nil, err
+	}
+	return fetched, meta, nil
 }
 
 // send publishes the run's findings as events, if any.
@@ -206,7 +229,7 @@ func (j *Job) moveLatest(ctx context.Context, log *slog.Logger, res *Result, nex
 		return fmt.Errorf("archive: move the latest metadata pointer of %s: %w", app, err)
 	}
 	cur, _, rerr := j.Store.Latest(ctx, app)
-	if rerr != nil || cur.Snapshot.SHA256 != next.Snapshot.SHA256 {
+	if rerr != nil || cur.Snapshot.VersionDigest() != next.Snapshot.VersionDigest() {
 		return domain.Wrap(domain.ECONFLICT, err, "archive: another archive run moved the latest metadata pointer of %s at the same time: run again", app)
 	}
 	log.Info("latest pointer already moved by a concurrent run", "version", cur.Snapshot.Name)
@@ -238,6 +261,8 @@ func (j *Job) invalid(ctx context.Context, log *slog.Logger, res *Result, err er
 		remedy = "Give the Aircall app a valid, active SAML signing certificate (run provision, or Single sign-on → SAML Certificates in the portal), then send Aircall the new metadata."
 	case fedmeta.ProblemEntityID:
 		remedy = "ENTRA_TENANT_ID or LOGIN_AUTHORITY points at the wrong tenant or cloud: fix the setting."
+	case fedmeta.ProblemUntrustedSigner, fedmeta.ProblemUntrustedCertificate, fedmeta.ProblemRedirect:
+		remedy = "Nothing was archived and GET /api/metadata still serves the last trusted version. The document did not come from Entra ID as signed by the app's own certificates: check LOGIN_AUTHORITY and any proxy between the function app and the sign-in authority, and do not send this document to Aircall."
 	}
 	f := domain.Finding{
 		Kind: domain.FindingMetadataInvalid, Severity: sev, Key: res.App.String(), State: "problem=" + string(p),

@@ -102,6 +102,7 @@ func newJob(entra *fakeEntra, store domain.SnapshotStore, ev *sink, c *clock) *a
 	return &archive.Job{
 		Apps:    archive.StaticApp(app),
 		Fetcher: &fedmeta.Fetcher{Authority: entra.srv.URL, Attempts: 1},
+		Keys:    fedmetatest.Trust(certA, certB),
 		Store:   store, Events: ev, Now: c.Now,
 	}
 }
@@ -241,6 +242,7 @@ func TestExpiryThresholds(t *testing.T) {
 			entra := newFakeEntra(t, doc([]*fedmetatest.Cert{cert}, nil))
 			store, ev, c := inmem.NewSnapshots(), &sink{}, &clock{}
 			job := newJob(entra, store, ev, c)
+			job.Keys = fedmetatest.Trust(cert)
 			job.Thresholds = tt.thresholds
 			for i, at := range tt.runs {
 				c.now = at

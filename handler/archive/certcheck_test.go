@@ -32,6 +32,7 @@ func TestCertificateCheckAgreesWithTheRun(t *testing.T) {
 			entra := newFakeEntra(t, doc([]*fedmetatest.Cert{cert}, nil))
 			store, ev, c := inmem.NewSnapshots(), &sink{}, &clock{now: t0}
 			job := newJob(entra, store, ev, c)
+			job.Keys = fedmetatest.Trust(cert)
 			job.Thresholds = tt.thresholds
 			ctx := context.Background()
 			if fs, err := job.CertificateCheck(ctx); err != nil || len(fs) != 0 {

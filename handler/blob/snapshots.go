@@ -22,12 +22,15 @@ import (
 
 // Snapshots is the domain.SnapshotStore on blobs. Layout, per app:
 //
-//	{tenant}/{appId}/metadata/{yyyymmddThhmmssZ}-{sha256[:16]}.xml   one per distinct document, never overwritten
+//	{tenant}/{appId}/metadata/{yyyymmddThhmmssZ}-{digest[:16]}.xml   one per version, never overwritten
 //	{tenant}/{appId}/metadata/latest.json                            the latest pointer (domain.LatestMetadata)
 //
-// Each document blob carries its facts in blob metadata (sha256, fetchedat,
-// entityid, thumbprints, notafter, and the whole snapshot as base64 JSON in
-// "facts") and in blob index tags (kind, tenant, appid, sha256, thumbprints,
+// A version is a distinct domain.MetadataSnapshot.VersionDigest (entityID,
+// signing certificates, endpoints); its blob holds the bytes of its first
+// download, whose SHA-256 is kept beside the digest. Each document blob
+// carries its facts in blob metadata (digest, sha256, fetchedat, entityid,
+// thumbprints, notafter, and the whole snapshot as base64 JSON in "facts")
+// and in blob index tags (kind, tenant, appid, digest, sha256, thumbprints,
 // notafter), so a storage query can find the snapshots holding a thumbprint.
 type Snapshots struct{ s *Store }
 
@@ -106,9 +109,9 @@ func (m *Snapshots) SetLatest(ctx context.Context, app domain.AppRef, l domain.L
 	return string(*resp.ETag), nil
 }
 
-// Put stores doc once per distinct SHA256: when the app's archive already
-// holds a document with that digest it returns that snapshot and false.
-// The blob is written with If-None-Match: * so nothing is ever overwritten.
+// Put stores doc once per version (VersionDigest): when the app's archive
+// already holds that version it returns that snapshot and false. The blob
+// is written with If-None-Match: * so nothing is ever overwritten.
 func (m *Snapshots) Put(ctx context.Context, snap domain.MetadataSnapshot, doc []byte) (domain.MetadataSnapshot, bool, error) {
 	p, err := prefixOf(snap.App)
 	if err != nil {
@@ -120,20 +123,23 @@ func (m *Snapshots) Put(ctx context.Context, snap domain.MetadataSnapshot, doc [
 	if err := m.s.EnsureContainer(ctx); err != nil {
 		return snap, false, err
 	}
+	snap.Digest = snap.VersionDigest()
 	history, err := m.History(ctx, snap.App)
 	if err != nil {
 		return snap, false, err
 	}
 	for _, h := range history {
-		if h.SHA256 == snap.SHA256 {
+		if h.Digest == snap.Digest {
 			return h, false, nil
 		}
 	}
 	if snap.FetchedAt.IsZero() {
 		snap.FetchedAt = time.Now()
 	}
-	snap.FetchedAt = snap.FetchedAt.UTC().Truncate(time.Second)
-	snap.Name = snap.FetchedAt.Format("20060102T150405Z") + "-" + snap.SHA256[:16] + ".xml"
+	// Full precision: history is ordered by it, and versions fetched within
+	// one second must keep their order (the name has seconds only).
+	snap.FetchedAt = snap.FetchedAt.UTC()
+	snap.Name = snap.FetchedAt.Format("20060102T150405Z") + "-" + snap.Digest[:16] + ".xml"
 	snap.Size = int64(len(doc))
 	_, err = m.s.cc.NewBlockBlobClient(p+snap.Name).Upload(ctx, nopSeekCloser(doc), &blockblob.UploadOptions{
 		HTTPHeaders: &blob.HTTPHeaders{BlobContentType: to.Ptr(MetadataContentType)},
@@ -143,8 +149,8 @@ func (m *Snapshots) Put(ctx context.Context, snap domain.MetadataSnapshot, doc [
 			IfNoneMatch: to.Ptr(azcore.ETagAny)}},
 	})
 	if bloberror.HasCode(err, bloberror.BlobAlreadyExists, bloberror.ConditionNotMet) {
-		// Another run stored the same document in the same second: the
-		// name holds the digest prefix, so it is this document.
+		// Another run stored the same version in the same second: the
+		// name holds the digest prefix, so it is this version.
 		return snap, false, nil
 	}
 	if err != nil {
@@ -153,7 +159,8 @@ func (m *Snapshots) Put(ctx context.Context, snap domain.MetadataSnapshot, doc [
 	return snap, true, nil
 }
 
-// History lists the app's snapshots from their blob metadata, newest first.
+// History lists the app's snapshots from their blob metadata, newest fetch
+// first (sortHistory).
 func (m *Snapshots) History(ctx context.Context, app domain.AppRef) ([]domain.MetadataSnapshot, error) {
 	p, err := prefixOf(app)
 	if err != nil {
@@ -179,8 +186,20 @@ func (m *Snapshots) History(ctx context.Context, app domain.AppRef) ([]domain.Me
 			out = append(out, snapshotFromMetadata(app, name, item.Metadata, item.Properties))
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name > out[j].Name })
+	sortHistory(out)
 	return out, nil
+}
+
+// sortHistory orders snapshots newest fetch first, by FetchedAt and never
+// by name: names have one-second resolution and then sort by digest, which
+// would put versions of the same second in hash order.
+func sortHistory(h []domain.MetadataSnapshot) {
+	sort.SliceStable(h, func(i, j int) bool {
+		if !h[i].FetchedAt.Equal(h[j].FetchedAt) {
+			return h[i].FetchedAt.After(h[j].FetchedAt)
+		}
+		return h[i].Name > h[j].Name
+	})
 }
 
 // Document returns a stored document's bytes, or ENOTFOUND.
@@ -208,8 +227,9 @@ func (m *Snapshots) Document(ctx context.Context, app domain.AppRef, name string
 // ASCII: subjects travel only inside the base64 "facts".
 func snapshotMetadata(s domain.MetadataSnapshot) map[string]*string {
 	md := map[string]*string{
+		"digest":      to.Ptr(s.Digest),
 		"sha256":      to.Ptr(s.SHA256),
-		"fetchedat":   to.Ptr(s.FetchedAt.UTC().Format(time.RFC3339)),
+		"fetchedat":   to.Ptr(s.FetchedAt.UTC().Format(time.RFC3339Nano)),
 		"entityid":    to.Ptr(s.EntityID),
 		"thumbprints": to.Ptr(strings.Join(s.Thumbprints(), ",")),
 	}
@@ -231,7 +251,7 @@ func snapshotTags(s domain.MetadataSnapshot) map[string]string {
 	}
 	tags := map[string]string{
 		"kind": "federation-metadata", "tenant": s.App.Tenant, "appid": s.App.AppID,
-		"sha256": s.SHA256, "thumbprints": tp,
+		"digest": s.Digest, "sha256": s.SHA256, "thumbprints": tp,
 	}
 	if na := earliestNotAfter(s); !na.IsZero() {
 		tags["notafter"] = na.Format(time.RFC3339)
@@ -272,7 +292,7 @@ func snapshotFromMetadata(app domain.AppRef, name string, md map[string]*string,
 		s.EntityID = get("entityid")
 	}
 	if s.FetchedAt.IsZero() {
-		s.FetchedAt, _ = time.Parse(time.RFC3339, get("fetchedat"))
+		s.FetchedAt, _ = time.Parse(time.RFC3339Nano, get("fetchedat"))
 	}
 	if len(s.Certificates) == 0 && get("thumbprints") != "" {
 		for _, tp := range strings.Split(get("thumbprints"), ",") {
@@ -281,6 +301,10 @@ func snapshotFromMetadata(app domain.AppRef, name string, md map[string]*string,
 	}
 	if props != nil && props.ContentLength != nil {
 		s.Size = *props.ContentLength
+	}
+	if s.Digest == "" {
+		// Archived before versions had a digest: the same rule, from the facts.
+		s.Digest = s.VersionDigest()
 	}
 	return s
 }

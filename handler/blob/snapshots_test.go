@@ -28,7 +28,10 @@ func TestSnapshotBlobShape(t *testing.T) {
 	if err != nil || !created {
 		t.Fatalf("put: %v %v", created, err)
 	}
-	path := app.Tenant + "/" + app.AppID + "/metadata/20260601T020000Z-7c4a8d09ca3762af.xml"
+	if got.Digest != snap.VersionDigest() {
+		t.Fatalf("digest %q, want the version digest %q", got.Digest, snap.VersionDigest())
+	}
+	path := app.Tenant + "/" + app.AppID + "/metadata/20260601T020000Z-" + got.Digest[:16] + ".xml"
 	bb := s.ContainerClient().NewBlobClient(path)
 	props, err := bb.GetProperties(ctx, nil)
 	if err != nil {
@@ -41,7 +44,7 @@ func TestSnapshotBlobShape(t *testing.T) {
 	for k, v := range props.Metadata {
 		md[lower(k)] = *v
 	}
-	if md["sha256"] != snap.SHA256 || md["thumbprints"] != "DABB8146F7F274248FC08757B38D5F05F4C2CD21" || md["notafter"] != "2027-06-01T02:00:00Z" || md["facts"] == "" {
+	if md["sha256"] != snap.SHA256 || md["digest"] != got.Digest || md["thumbprints"] != "DABB8146F7F274248FC08757B38D5F05F4C2CD21" || md["notafter"] != "2027-06-01T02:00:00Z" || md["facts"] == "" {
 		t.Errorf("metadata %v", md)
 	}
 	tags, err := bb.GetTags(ctx, nil)
@@ -52,7 +55,7 @@ func TestSnapshotBlobShape(t *testing.T) {
 	for _, tag := range tags.BlobTagSet {
 		tm[*tag.Key] = *tag.Value
 	}
-	if tm["sha256"] != snap.SHA256 || tm["appid"] != app.AppID || tm["kind"] != "federation-metadata" || tm["thumbprints"] != "DABB8146F7F274248FC08757B38D5F05F4C2CD21" {
+	if tm["sha256"] != snap.SHA256 || tm["digest"] != got.Digest || tm["appid"] != app.AppID || tm["kind"] != "federation-metadata" || tm["thumbprints"] != "DABB8146F7F274248FC08757B38D5F05F4C2CD21" {
 		t.Errorf("tags %v", tm)
 	}
 	h, err := s.Snapshots().History(ctx, app)

@@ -26,7 +26,7 @@ func TestRunArchive(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(doc) }))
 	defer srv.Close()
 	job := &archive.Job{Apps: archive.StaticApp{Tenant: tenant, AppID: appID}, Fetcher: &fedmeta.Fetcher{Authority: srv.URL},
-		Store: inmem.NewSnapshots(), Events: noSink{}}
+		Keys: fedmetatest.Trust(a, b), Store: inmem.NewSnapshots(), Events: noSink{}}
 
 	var out bytes.Buffer
 	if err := run(context.Background(), cli.ParseArchive, jobs{arch: job}, &out, nil); err != nil {

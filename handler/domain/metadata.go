@@ -56,7 +56,13 @@ type MetadataSnapshot struct {
 	// Name identifies the stored document within the app's archive, e.g.
 	// "20260101T020000Z-3f2a9c01d4e5b6a7.xml"; set by the store.
 	Name string `json:"name,omitempty"`
-	// SHA256 is the lower-case hex SHA-256 of the document bytes as fetched.
+	// Digest identifies the version: the lower-case hex SHA-256 of what
+	// matters (VersionDigest: entityID, signing certificates, endpoints).
+	// Two downloads that differ only in their ID or signature have the same
+	// Digest and are one version.
+	Digest string `json:"digest,omitempty"`
+	// SHA256 is the lower-case hex SHA-256 of the document bytes as fetched
+	// (the first download of this version).
 	SHA256 string `json:"sha256"`
 	// Size is the document's length in bytes.
 	Size int64 `json:"size"`
@@ -95,7 +101,7 @@ type LatestMetadata struct {
 }
 
 // SnapshotStore archives federation metadata documents, each distinct
-// document once, and keeps a "latest" pointer per app with optimistic
+// version (VersionDigest) once, and keeps a "latest" pointer per app with optimistic
 // concurrency. Only the archive job writes; the metadata function reads.
 // Adapters return EUNAVAILABLE when storage is unreachable and EINVALID for
 // an AppRef that cannot be a storage key.
@@ -107,12 +113,14 @@ type SnapshotStore interface {
 	// ("" : only if there is none yet) and returns the new version; a lost
 	// race is ECONFLICT.
 	SetLatest(ctx context.Context, app AppRef, latest LatestMetadata, etag string) (string, error)
-	// Put stores doc unless a document with the same SHA256 is already
-	// archived for snap.App; it returns the stored snapshot (with Name set;
-	// the earlier one when it existed) and whether it wrote. It never
-	// overwrites a stored document. snap.SHA256 must be the digest of doc.
+	// Put stores doc unless a version with the same VersionDigest is
+	// already archived for snap.App; it returns the stored snapshot (with
+	// Name and Digest set; the earlier one when it existed) and whether it
+	// wrote. It never overwrites a stored document. snap.SHA256 must be the
+	// SHA-256 of doc.
 	Put(ctx context.Context, snap MetadataSnapshot, doc []byte) (MetadataSnapshot, bool, error)
-	// History lists the app's archived snapshots, newest first.
+	// History lists the app's archived snapshots, newest fetch first (by
+	// FetchedAt, never by name).
 	History(ctx context.Context, app AppRef) ([]MetadataSnapshot, error)
 	// Document returns the bytes of the snapshot called name, or ENOTFOUND.
 	Document(ctx context.Context, app AppRef, name string) ([]byte, error)

@@ -11,8 +11,13 @@
 // archive job's business — and it never trusts a document it has not fully
 // validated.
 //
-// What the signature proves: the document is verified against the signing
-// certificate it carries, so the check detects a document altered or
-// truncated after Entra signed it, not an impostor. Authenticity comes from
-// fetching it over TLS from the configured authority (LOGIN_AUTHORITY).
+// What the signature proves: a document is accepted only when its signature
+// verifies with a certificate Microsoft Graph lists for the app's service
+// principal (its active preferredTokenSigningKeyThumbprint or a signing
+// keyCredential, Options.Keys) and every signing certificate it lists is
+// one of those keyCredentials (trust.go). The certificates the document
+// carries are never trusted by themselves, so whoever answers the fetch
+// (a wrong LOGIN_AUTHORITY, an intercepting proxy) cannot publish a
+// self-consistent forgery; the fetcher also refuses redirects that change
+// scheme or host (docs/metadata.md, "Trust").
 package fedmeta

@@ -28,6 +28,14 @@ const (
 	ProblemUnsigned      Problem = "unsigned"               // no enveloped XML signature
 	ProblemSignature     Problem = "bad-signature"          // the signature does not verify
 	ProblemSignerExpired Problem = "signer-expired"         // the signing certificate is outside its validity
+	// ProblemUntrustedSigner: the signature is made with a certificate
+	// Graph does not list for the app's service principal (trust.go).
+	ProblemUntrustedSigner Problem = "untrusted-signer"
+	// ProblemUntrustedCertificate: the document lists a signing
+	// certificate that is not one of the service principal's keyCredentials.
+	ProblemUntrustedCertificate Problem = "untrusted-certificate"
+	// ProblemRedirect: the authority redirected to another scheme or host.
+	ProblemRedirect Problem = "redirect"
 )
 
 // InvalidError is the cause carried by every error of this package: the

@@ -20,8 +20,9 @@ type Fetcher struct {
 	// Authority is the sign-in authority, e.g. https://login.microsoftonline.com
 	// (LOGIN_AUTHORITY); the local simulator's URL in tests.
 	Authority string
-	// Client sends the requests; nil means a client with Timeout and no more
-	// than 3 redirects.
+	// Client sends the requests; nil means a client with Timeout. Whichever
+	// client, redirects follow checkRedirect: at most 3, never to another
+	// scheme or host.
 	Client *http.Client
 	// Timeout bounds each attempt (default 20 s).
 	Timeout time.Duration
@@ -142,7 +143,9 @@ func retryAfter(err error, max time.Duration) time.Duration {
 
 func (f *Fetcher) client() *http.Client {
 	if f.Client != nil {
-		return f.Client
+		c := *f.Client
+		c.CheckRedirect = checkRedirect
+		return &c
 	}
 	return &http.Client{
 		Transport: &http.Transport{
@@ -153,13 +156,31 @@ func (f *Fetcher) client() *http.Client {
 			MaxIdleConns:          2,
 			IdleConnTimeout:       30 * time.Second,
 		},
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) >= 3 {
-				return errors.New("more than 3 redirects")
-			}
-			return nil
-		},
+		CheckRedirect: checkRedirect,
 	}
+}
+
+// redirectError is a redirect checkRedirect refused.
+type redirectError struct{ from, to *url.URL }
+
+func (e *redirectError) Error() string {
+	return "redirect from " + e.from.Scheme + "://" + e.from.Host + " to " + e.to.Scheme + "://" + e.to.Host
+}
+
+// checkRedirect follows at most 3 redirects, and none that changes the
+// scheme or the host (port included) of the first request: the document
+// must come from LOGIN_AUTHORITY itself, over the scheme it names, so a
+// redirect cannot downgrade to http or hand the fetch to another server
+// (docs/metadata.md, "Trust").
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	if !strings.EqualFold(req.URL.Scheme, first.Scheme) || !strings.EqualFold(req.URL.Host, first.Host) {
+		return &redirectError{from: first, to: req.URL}
+	}
+	if len(via) >= 3 {
+		return errors.New("more than 3 redirects")
+	}
+	return nil
 }
 
 func (f *Fetcher) once(ctx context.Context, u string) (*Fetched, error) {
@@ -179,6 +200,11 @@ func (f *Fetcher) once(ctx context.Context, u string) (*Fetched, error) {
 	}
 	req.Header.Set("Accept", "application/samlmetadata+xml, application/xml, text/xml")
 	resp, err := f.client().Do(req)
+	var redirect *redirectError
+	if errors.As(err, &redirect) {
+		return nil, refuse(ProblemRedirect, err,
+			"%s answered with a %s, which changes the scheme or host: refused, the document must come from LOGIN_AUTHORITY itself", u, redirect)
+	}
 	if err != nil {
 		return nil, &retryable{err: &domain.Error{Code: domain.FromStatus(0),
 			Message: fmt.Sprintf("federation metadata unreachable at %s: check LOGIN_AUTHORITY and outbound network access", u),

@@ -2,9 +2,12 @@ package fedmeta_test
 
 import (
 	"bytes"
+	"crypto/x509"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,8 +27,13 @@ var fuzzNow = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(`<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sts.windows.net/` + tenant + `/"/>`))
 	f.Add([]byte(`<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>`))
+	keys := corpusKeys(f)
+	trusted := map[string]bool{}
+	for _, k := range keys.Keys {
+		trusted[k.Thumbprint] = true
+	}
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		m, err := fedmeta.Parse(doc, fedmeta.Options{Tenant: tenant, Now: fuzzNow})
+		m, err := fedmeta.Parse(doc, fedmeta.Options{Tenant: tenant, Now: fuzzNow, Keys: keys})
 		if err != nil {
 			if fedmeta.ProblemOf(err) == "" || !domain.IsCode(err, domain.EUPSTREAM) {
 				t.Fatalf("error without a problem class or with code %s: %v", domain.ErrorCode(err), err)
@@ -41,7 +49,49 @@ func FuzzParse(f *testing.F) {
 		if bytes.Contains(bytes.ToUpper(doc), []byte("<!DOCTYPE")) {
 			t.Fatalf("accepted a document with a DOCTYPE")
 		}
+		for _, c := range m.Certificates {
+			if !trusted[c.Thumbprint] {
+				t.Fatalf("accepted a document listing %s, which Graph does not list", c.Thumbprint)
+			}
+		}
 	})
+}
+
+// corpusKeys is Graph's view of the committed corpus's service principal:
+// the certificates of its "rollover" seed (an Entra-shaped document that
+// lists both of the corpus's certificates). Forged seeds use other keys.
+func corpusKeys(tb testing.TB) *domain.ServicePrincipalKeys {
+	tb.Helper()
+	doc := readSeed(tb, "rollover")
+	k := &domain.ServicePrincipalKeys{ServicePrincipalID: "corpus"}
+	for _, m := range regexp.MustCompile(`<X509Certificate>([^<]+)</X509Certificate>`).FindAllStringSubmatch(doc, -1) {
+		der, err := base64.StdEncoding.DecodeString(m[1])
+		if err != nil {
+			tb.Fatal(err)
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tp := fedmeta.CertificateFactsOf(c).Thumbprint
+		k.Keys = append(k.Keys, domain.SigningKey{Thumbprint: tp, Usage: "Verify", Type: "AsymmetricX509Cert"})
+	}
+	return k
+}
+
+// readSeed returns a committed seed's document.
+func readSeed(tb testing.TB, name string) string {
+	tb.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "fuzz", "FuzzParse", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	lit := strings.TrimSuffix(strings.TrimPrefix(strings.SplitN(string(raw), "\n", 2)[1], "[]byte("), ")\n")
+	doc, err := strconv.Unquote(lit)
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	return doc
 }
 
 // TestWriteFuzzCorpus regenerates the committed seed corpus when
@@ -57,6 +107,9 @@ func TestWriteFuzzCorpus(t *testing.T) {
 	valid := fedmetatest.Doc{Tenant: tenant, Certs: []*fedmetatest.Cert{c1}}.MustBytes()
 	body := bytes.TrimPrefix(valid, []byte{0xEF, 0xBB, 0xBF})
 	decl := bytes.Index(body, []byte("?>")) + 2
+	evil := fedmetatest.NewAttackerCert(fedmetatest.DefaultSubject, start, start.AddDate(3, 0, 0))
+	noKeyInfo := regexp.MustCompile(`<KeyInfo><X509Data><X509Certificate>[^<]*</X509Certificate></X509Data></KeyInfo>(</Signature>)`)
+	nest := append(bytes.Repeat([]byte("<a>"), 100), bytes.Repeat([]byte("</a>"), 100)...)
 	seeds := map[string][]byte{
 		"valid":           valid,
 		"rollover":        fedmetatest.Doc{Tenant: tenant, Certs: []*fedmetatest.Cert{c1, c2}, Signer: c2}.MustBytes(),
@@ -66,6 +119,12 @@ func TestWriteFuzzCorpus(t *testing.T) {
 		"billion-laughs":  append(append(append([]byte{}, body[:decl]...), `<!DOCTYPE l [<!ENTITY l "l"><!ENTITY l2 "&l;&l;&l;">]>`...), body[decl:]...),
 		"truncated":       valid[:len(valid)*2/3],
 		"tampered":        bytes.Replace(valid, []byte("/saml2"), []byte("/saml3"), 1),
+		// Forgeries: an attacker's own key, certificate and SSO URL.
+		"forged":            fedmetatest.Doc{Tenant: tenant, Certs: []*fedmetatest.Cert{evil}, SSOLocation: "https://login.attacker.example/saml2"}.MustBytes(),
+		"forged-listing":    fedmetatest.Doc{Tenant: tenant, Certs: []*fedmetatest.Cert{c1, evil}, Signer: c1}.MustBytes(),
+		"forged-no-keyinfo": noKeyInfo.ReplaceAll(fedmetatest.Doc{Tenant: tenant, Certs: []*fedmetatest.Cert{evil}}.MustBytes(), []byte("$1")),
+		"deep-nesting":      bytes.Replace(valid, []byte("</EntityDescriptor>"), append(nest, "</EntityDescriptor>"...), 1),
+		"huge-attribute":    bytes.Replace(valid, []byte("entityID="), []byte(`x="`+strings.Repeat("A", 64<<10)+`" entityID=`), 1),
 	}
 	dir := filepath.Join("testdata", "fuzz", "FuzzParse")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -80,20 +139,23 @@ func TestWriteFuzzCorpus(t *testing.T) {
 }
 
 // TestFuzzCorpusValidSeed keeps the corpus useful: its "valid" and
-// "rollover" seeds must parse, so the fuzzer starts from accepted documents.
+// "rollover" seeds must parse, so the fuzzer starts from accepted
+// documents, and its forged seeds must be refused by the trust rule.
 func TestFuzzCorpusValidSeed(t *testing.T) {
+	keys := corpusKeys(t)
 	for _, name := range []string{"valid", "rollover"} {
-		raw, err := os.ReadFile(filepath.Join("testdata", "fuzz", "FuzzParse", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		lit := strings.TrimSuffix(strings.TrimPrefix(strings.SplitN(string(raw), "\n", 2)[1], "[]byte("), ")\n")
-		doc, err := strconv.Unquote(lit)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if _, err := fedmeta.Parse([]byte(doc), fedmeta.Options{Tenant: tenant, Now: fuzzNow}); err != nil {
+		if _, err := fedmeta.Parse([]byte(readSeed(t, name)), fedmeta.Options{Tenant: tenant, Now: fuzzNow, Keys: keys}); err != nil {
 			t.Fatalf("seed %s refused: %v", name, err)
+		}
+	}
+	for name, want := range map[string]fedmeta.Problem{
+		"forged": fedmeta.ProblemUntrustedSigner, "forged-listing": fedmeta.ProblemUntrustedCertificate,
+		"forged-no-keyinfo": fedmeta.ProblemUntrustedSigner, "deep-nesting": fedmeta.ProblemMalformed,
+		"huge-attribute": fedmeta.ProblemSignature,
+	} {
+		_, err := fedmeta.Parse([]byte(readSeed(t, name)), fedmeta.Options{Tenant: tenant, Now: fuzzNow, Keys: keys})
+		if got := fedmeta.ProblemOf(err); got != want {
+			t.Errorf("seed %s: problem %q (%v), want %q", name, got, err, want)
 		}
 	}
 }

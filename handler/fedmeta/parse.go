@@ -23,6 +23,11 @@ import (
 // metadata is a few kilobytes even with several certificates.
 const MaxDocumentSize = 1 << 20
 
+// maxDepth bounds element nesting: Entra's metadata is under 10 levels deep,
+// so anything deeper is refused before the recursive passes (etree,
+// canonicalization) see it.
+const maxDepth = 64
+
 // XML namespaces and protocol identifiers of SAML 2.0 metadata.
 const (
 	NamespaceMetadata = "urn:oasis:names:tc:SAML:2.0:metadata"
@@ -44,6 +49,9 @@ type Options struct {
 	// Now is the time at which the signing certificate must be valid; zero
 	// means time.Now().
 	Now time.Time
+	// Keys is what Microsoft Graph lists for the app's service principal:
+	// the only trust anchors (trust.go). Required.
+	Keys *domain.ServicePrincipalKeys
 }
 
 // Metadata is what a validated document says. Every field comes from the
@@ -96,19 +104,27 @@ func Parse(doc []byte, o Options) (*Metadata, error) {
 		return nil, err
 	}
 
-	signer, err := raw.signer(facts)
+	t, err := newTrust(o.Keys)
 	if err != nil {
 		return nil, err
 	}
-	if now.Before(signer.NotBefore) || now.After(signer.NotAfter) {
-		return nil, refuse(ProblemSignerExpired, nil,
-			"the certificate that signs the metadata (thumbprint %s) is valid only from %s to %s: make a valid signing certificate active on the app",
-			thumbprint(signer), signer.NotBefore.UTC().Format(time.RFC3339), signer.NotAfter.UTC().Format(time.RFC3339))
+	keyInfo, err := raw.keyInfoCert()
+	if err != nil {
+		return nil, err
+	}
+	roots, err := t.candidates(keyInfo, facts.certs)
+	if err != nil {
+		return nil, err
+	}
+	if keyInfo != nil {
+		if err := checkValidity(keyInfo, now); err != nil {
+			return nil, err
+		}
 	}
 
 	// Verify the signature and take every fact from the signed content only,
 	// never from the raw tree (signature wrapping).
-	signed, err := verify(doc, facts.certs, now)
+	signed, signer, err := verify(doc, roots, now)
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +134,9 @@ func Parse(doc []byte, o Options) (*Metadata, error) {
 	}
 	sf, err := ed.check(o.Tenant)
 	if err != nil {
+		return nil, err
+	}
+	if err := t.checkListed(sf.certs); err != nil {
 		return nil, err
 	}
 	for i := range sf.meta.Certificates {
@@ -130,7 +149,8 @@ func Parse(doc []byte, o Options) (*Metadata, error) {
 
 // screen tokenizes the whole document with encoding/xml in strict mode: it
 // refuses directives (DOCTYPE, ENTITY), undefined entity references,
-// non-UTF-8 encodings and malformed or truncated XML. encoding/xml never
+// non-UTF-8 encodings, nesting deeper than maxDepth and malformed or
+// truncated XML. encoding/xml never
 // fetches or expands external entities; refusing any DOCTYPE makes the
 // policy explicit and keeps entity tricks out of the later passes.
 func screen(doc []byte) error {
@@ -155,6 +175,9 @@ func screen(doc []byte) error {
 				roots++
 			}
 			depth++
+			if depth > maxDepth {
+				return refuse(ProblemMalformed, nil, "the document nests elements deeper than %d levels; federation metadata is a few levels deep", maxDepth)
+			}
 		case xml.EndElement:
 			depth--
 		}
@@ -166,33 +189,49 @@ func screen(doc []byte) error {
 }
 
 // verify checks the enveloped signature of doc's root element with
-// goxmldsig, against certs plus the certificate in the signature's KeyInfo,
-// and returns the canonical signed content.
-func verify(doc []byte, certs []*x509.Certificate, now time.Time) ([]byte, error) {
+// goxmldsig against each of roots in turn (only trusted certificates; with
+// a KeyInfo certificate there is one) and returns the canonical signed
+// content and the certificate that verified it.
+func verify(doc []byte, roots []*x509.Certificate, now time.Time) ([]byte, *x509.Certificate, error) {
 	tree := etree.NewDocument()
 	if err := tree.ReadFromBytes(doc); err != nil {
-		return nil, refuse(ProblemMalformed, err, "the document is not well-formed XML")
+		return nil, nil, refuse(ProblemMalformed, err, "the document is not well-formed XML")
 	}
 	root := tree.Root()
 	if root == nil {
-		return nil, refuse(ProblemMalformed, nil, "the document has no root element")
+		return nil, nil, refuse(ProblemMalformed, nil, "the document has no root element")
 	}
-	vc := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: certs})
-	vc.Clock = dsig.NewFakeClockAt(now)
-	validated, err := vc.Validate(root)
-	if errors.Is(err, dsig.ErrMissingSignature) {
-		return nil, refuse(ProblemUnsigned, err, "the document carries no XML signature over its root element")
+	var last error
+	for _, cert := range roots {
+		vc := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: []*x509.Certificate{cert}})
+		vc.Clock = dsig.NewFakeClockAt(now)
+		validated, err := vc.Validate(root)
+		if errors.Is(err, dsig.ErrMissingSignature) {
+			return nil, nil, refuse(ProblemUnsigned, err, "the document carries no XML signature over its root element")
+		}
+		if err != nil {
+			last = err
+			continue
+		}
+		out := etree.NewDocument()
+		out.SetRoot(validated)
+		b, err := out.WriteToBytes()
+		if err != nil {
+			return nil, nil, refuse(ProblemSignature, err, "the signed content cannot be re-encoded")
+		}
+		return b, cert, nil
 	}
-	if err != nil {
-		return nil, refuse(ProblemSignature, err, "the XML signature does not verify: the document was altered after Entra signed it")
+	return nil, nil, refuse(ProblemSignature, last, "the XML signature does not verify with the app's signing certificate: the document was altered after Entra signed it")
+}
+
+// checkValidity refuses a signing certificate outside its validity period.
+func checkValidity(signer *x509.Certificate, now time.Time) error {
+	if now.Before(signer.NotBefore) || now.After(signer.NotAfter) {
+		return refuse(ProblemSignerExpired, nil,
+			"the certificate that signs the metadata (thumbprint %s) is valid only from %s to %s: make a valid signing certificate active on the app",
+			thumbprint(signer), signer.NotBefore.UTC().Format(time.RFC3339), signer.NotAfter.UTC().Format(time.RFC3339))
 	}
-	out := etree.NewDocument()
-	out.SetRoot(validated)
-	b, err := out.WriteToBytes()
-	if err != nil {
-		return nil, refuse(ProblemSignature, err, "the signed content cannot be re-encoded")
-	}
-	return b, nil
+	return nil
 }
 
 // SHA256Hex returns the lower-case hex SHA-256 of doc: a snapshot's identity.

@@ -25,7 +25,11 @@ var (
 	expired = fedmetatest.NewCert(fedmetatest.DefaultSubject, now.AddDate(-3, 0, 0), now.AddDate(0, 0, -1))
 )
 
-func opts() fedmeta.Options { return fedmeta.Options{Tenant: tenant, Now: now} }
+// opts trusts the test certificates, as Graph would list them for the
+// app's service principal.
+func opts() fedmeta.Options {
+	return fedmeta.Options{Tenant: tenant, Now: now, Keys: fedmetatest.Keys(certA, certB, expired)}
+}
 
 func TestParseValid(t *testing.T) {
 	tests := []struct {
@@ -91,6 +95,8 @@ func TestParseRefuses(t *testing.T) {
 	}
 	tampered := bytes.Replace(valid, []byte("login.microsoftonline.com/"+tenant+"/saml2"), []byte("login.attacker.example/"+tenant+"/saml2"), 2)
 	big := append(append([]byte{}, valid...), bytes.Repeat([]byte("<!-- pad -->"), 10<<20/12)...)
+	nest := append(bytes.Repeat([]byte("<a>"), 100000), bytes.Repeat([]byte("</a>"), 100000)...)
+	deep := bytes.Replace(body, []byte("</EntityDescriptor>"), append(nest, "</EntityDescriptor>"...), 1)
 
 	tests := []struct {
 		name    string
@@ -108,6 +114,8 @@ func TestParseRefuses(t *testing.T) {
 		{"truncated", valid[:len(valid)/2], fedmeta.ProblemMalformed, "well-formed"},
 		{"truncated at the last byte", valid[:len(valid)-1], fedmeta.ProblemMalformed, "well-formed"},
 		{"non-UTF-8 encoding", bytes.Replace(body, []byte(`encoding="utf-8"`), []byte(`encoding="iso-8859-1"`), 1), fedmeta.ProblemMalformed, "encoding"},
+		{"deep nesting (100,000 levels)", deep, fedmeta.ProblemMalformed, "deeper than"},
+		{"huge attribute (900 KB) after signing", bytes.Replace(valid, []byte(`entityID=`), append(append([]byte(`x="`), bytes.Repeat([]byte("A"), 900<<10)...), `" entityID=`...), 1), fedmeta.ProblemSignature, "does not verify"},
 		{"trailing second root", append(append([]byte{}, body...), []byte("<x/>")...), fedmeta.ProblemMalformed, "root"},
 		{"not metadata", []byte(`<html><body>Sign in</body></html>`), fedmeta.ProblemNotMetadata, "EntityDescriptor"},
 		{"wrong entityID", fedmetatest.Doc{Tenant: tenant, EntityID: "https://sts.windows.net/00000000-0000-0000-0000-000000000001/", Certs: []*fedmetatest.Cert{certA}}.MustBytes(), fedmeta.ProblemEntityID, "another tenant"},

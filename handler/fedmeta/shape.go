@@ -108,10 +108,11 @@ func (ed *xEntityDescriptor) check(tenant string) (*checked, error) {
 	return c, nil
 }
 
-// signer returns the certificate the signature names in its KeyInfo (the
-// first, as goxmldsig uses), or the only listed certificate when there is
-// none. The signature must be the root's own child.
-func (ed *xEntityDescriptor) signer(c *checked) (*x509.Certificate, error) {
+// keyInfoCert returns the certificate the signature names in its KeyInfo
+// (the first, as goxmldsig uses), nil when it names none. The signature
+// must be the root's own child, and only one. The certificate is a claim of
+// the document: trust.go decides whether it may sign.
+func (ed *xEntityDescriptor) keyInfoCert() (*x509.Certificate, error) {
 	if len(ed.Signature) == 0 {
 		return nil, refuse(ProblemUnsigned, nil, "the document carries no XML signature over its root element")
 	}
@@ -120,24 +121,9 @@ func (ed *xEntityDescriptor) signer(c *checked) (*x509.Certificate, error) {
 	}
 	ki := ed.Signature[0].KeyInfo.certificates()
 	if len(ki) == 0 {
-		if len(c.certs) == 1 {
-			return c.certs[0], nil
-		}
-		return nil, refuse(ProblemSignature, nil, "the signature names no certificate and the document lists %d", len(c.certs))
+		return nil, nil
 	}
-	cert, err := parseCert(ki[0])
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range c.certs {
-		if l.Equal(cert) {
-			return l, nil
-		}
-	}
-	// Signed with a certificate not listed for SAML (observed documents are
-	// signed with the app's own certificate): verify against it anyway.
-	c.certs = append(c.certs, cert)
-	return cert, nil
+	return parseCert(ki[0])
 }
 
 func (ki *xKeyInfo) certificates() []string {

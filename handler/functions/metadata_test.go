@@ -27,7 +27,7 @@ func TestMetadataFunctions(t *testing.T) {
 	defer srv.Close()
 	job := &archive.Job{
 		Apps: archive.StaticApp{Tenant: tenant, AppID: appID}, Fetcher: &fedmeta.Fetcher{Authority: srv.URL},
-		Store: inmem.NewSnapshots(), Events: inmem.NewEventSink(), Now: func() time.Time { return now },
+		Keys: fedmetatest.Trust(cert), Store: inmem.NewSnapshots(), Events: inmem.NewEventSink(), Now: func() time.Time { return now },
 	}
 	get := functions.Metadata(job)
 	call := func(q map[string]string) (*funchost.Response, error) {

@@ -106,7 +106,7 @@ func (s *Snapshots) SetLatest(ctx context.Context, app domain.AppRef, l domain.L
 	return p.etag, nil
 }
 
-// Put stores doc once per digest.
+// Put stores doc once per version (VersionDigest), as the blob adapter does.
 func (s *Snapshots) Put(ctx context.Context, snap domain.MetadataSnapshot, doc []byte) (domain.MetadataSnapshot, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -121,16 +121,17 @@ func (s *Snapshots) Put(ctx context.Context, snap domain.MetadataSnapshot, doc [
 		docs = map[string]storedDoc{}
 		s.docs[snap.App] = docs
 	}
+	snap.Digest = snap.VersionDigest()
 	for _, d := range docs {
-		if d.snap.SHA256 == snap.SHA256 {
+		if d.snap.Digest == snap.Digest {
 			return d.snap, false, nil
 		}
 	}
 	if snap.FetchedAt.IsZero() {
 		snap.FetchedAt = time.Now()
 	}
-	snap.FetchedAt = snap.FetchedAt.UTC().Truncate(time.Second)
-	snap.Name = snap.FetchedAt.Format("20060102T150405Z") + "-" + snap.SHA256[:16] + ".xml"
+	snap.FetchedAt = snap.FetchedAt.UTC()
+	snap.Name = snap.FetchedAt.Format("20060102T150405Z") + "-" + snap.Digest[:16] + ".xml"
 	snap.Size = int64(len(doc))
 	// Round-trip through JSON like the blob adapter's metadata does.
 	b, _ := json.Marshal(snap)
@@ -141,7 +142,8 @@ func (s *Snapshots) Put(ctx context.Context, snap domain.MetadataSnapshot, doc [
 	return stored, true, nil
 }
 
-// History lists the app's snapshots, newest first.
+// History lists the app's snapshots, newest fetch first (by FetchedAt,
+// never by name).
 func (s *Snapshots) History(ctx context.Context, app domain.AppRef) ([]domain.MetadataSnapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -152,7 +154,12 @@ func (s *Snapshots) History(ctx context.Context, app domain.AppRef) ([]domain.Me
 	for _, d := range s.docs[app] {
 		out = append(out, d.snap)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name > out[j].Name })
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].FetchedAt.Equal(out[j].FetchedAt) {
+			return out[i].FetchedAt.After(out[j].FetchedAt)
+		}
+		return out[i].Name > out[j].Name
+	})
 	return out, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"regexp"
+	"sort"
 	"testing"
 	"time"
 
@@ -14,9 +15,10 @@ import (
 var snapshotNameRE = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{16}\.xml$`)
 
 // SnapshotStore checks a domain.SnapshotStore: ENOTFOUND before the first
-// archive, each distinct document stored once under a timestamped
-// content-addressed name, facts that survive the round trip, history newest
-// first and per app, the latest pointer's create-only and If-Match rules,
+// archive, each version (VersionDigest) stored once under a timestamped
+// name holding its digest — a download differing only in its bytes is the
+// same version —, facts that survive the round trip, history newest fetch
+// first (never by name) and per app, the latest pointer's create-only and If-Match rules,
 // and EINVALID for unusable app references and snapshot names.
 func SnapshotStore(t *testing.T, newStore func(t *testing.T) domain.SnapshotStore) {
 	ctx := context.Background()
@@ -37,12 +39,18 @@ func SnapshotStore(t *testing.T, newStore func(t *testing.T) domain.SnapshotStor
 	if err != nil || !created {
 		t.Fatalf("first put: created=%v err=%v", created, err)
 	}
-	if !snapshotNameRE.MatchString(a.Name) || a.Name != "20260601T020000Z-"+a.SHA256[:16]+".xml" {
-		t.Fatalf("name %q: want {yyyymmddThhmmssZ}-{sha256[:16]}.xml", a.Name)
+	if !snapshotNameRE.MatchString(a.Name) || a.Digest != a.VersionDigest() || a.Name != "20260601T020000Z-"+a.Digest[:16]+".xml" {
+		t.Fatalf("name %q digest %q: want {yyyymmddThhmmssZ}-{digest[:16]}.xml", a.Name, a.Digest)
 	}
 	again, created, err := s.Put(ctx, snap(app, docA, t1.Add(24*time.Hour), "AAAA"), docA)
 	if err != nil || created || again.Name != a.Name {
 		t.Fatalf("same document again: created=%v name=%q err=%v; want no write and the first name %q", created, again.Name, err, a.Name)
+	}
+	// A fresh ID and signature, the same facts: the same version.
+	docA2 := []byte("<EntityDescriptor ID='_2'>A</EntityDescriptor>")
+	again, created, err = s.Put(ctx, snap(app, docA2, t1.Add(36*time.Hour), "AAAA"), docA2)
+	if err != nil || created || again.Name != a.Name || again.SHA256 != a.SHA256 {
+		t.Fatalf("same facts, other bytes: created=%v name=%q err=%v; want no write and the first version %q", created, again.Name, err, a.Name)
 	}
 	b, created, err := s.Put(ctx, snap(app, docB, t1.Add(48*time.Hour), "BBBB"), docB)
 	if err != nil || !created {
@@ -89,6 +97,8 @@ func SnapshotStore(t *testing.T, newStore func(t *testing.T) domain.SnapshotStor
 		t.Fatalf("latest = %+v %q %v; want snapshot %s, etag %q, alerts kept", cur, etag, err, b.Name, e2)
 	}
 
+	sameSecond(t, s, t1)
+
 	if _, err := s.Document(ctx, app, "20990101T000000Z-0000000000000000.xml"); !domain.IsCode(err, domain.ENOTFOUND) {
 		t.Fatalf("absent document: got %v, want ENOTFOUND", err)
 	}
@@ -97,6 +107,40 @@ func SnapshotStore(t *testing.T, newStore func(t *testing.T) domain.SnapshotStor
 	}
 	if _, err := s.History(ctx, domain.AppRef{Tenant: "../x", AppID: app.AppID}); !domain.IsCode(err, domain.EINVALID) {
 		t.Fatalf("bad tenant: got %v, want EINVALID", err)
+	}
+}
+
+// sameSecond stores three versions within one second, in the order that
+// sorts their names (same second, then digest) oldest-first: history must
+// still list them newest fetch first.
+func sameSecond(t *testing.T, s domain.SnapshotStore, at time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	app := domain.AppRef{Tenant: "72f988bf-86f1-41af-91ab-2d7cd011db47", AppID: "22222222-3333-4444-5555-666666666666"}
+	var snaps []domain.MetadataSnapshot
+	for _, tp := range []string{"XXXX", "YYYY", "ZZZZ"} {
+		doc := []byte("<EntityDescriptor>" + tp + "</EntityDescriptor>")
+		snaps = append(snaps, snap(app, doc, at, tp))
+	}
+	// Fetch the largest digest first: by name, the first fetched would be newest.
+	sort.Slice(snaps, func(i, j int) bool { return snaps[i].VersionDigest() > snaps[j].VersionDigest() })
+	var want []string
+	for i, sn := range snaps {
+		sn.FetchedAt = at.Add(time.Duration(i+1) * 100 * time.Millisecond)
+		got, created, err := s.Put(ctx, sn, []byte("<EntityDescriptor>"+sn.Certificates[0].Thumbprint+"</EntityDescriptor>"))
+		if err != nil || !created {
+			t.Fatalf("put version %d: %v %v", i, created, err)
+		}
+		want = append([]string{got.Name}, want...)
+	}
+	h, err := s.History(ctx, app)
+	if err != nil || len(h) != 3 {
+		t.Fatalf("history of three versions in one second: %d, %v", len(h), err)
+	}
+	for i := range h {
+		if h[i].Name != want[i] {
+			t.Fatalf("history %d is %s, want %s: three versions fetched within one second must list newest fetch first, not in name (hash) order", i, h[i].Name, want[i])
+		}
 	}
 }
 

@@ -57,7 +57,20 @@ func key() *rsa.PrivateKey {
 // NewCert returns a self-signed certificate with subject CN=cn valid from
 // notBefore to notAfter, as Entra's addTokenSigningCertificate creates.
 func NewCert(cn string, notBefore, notAfter time.Time) *Cert {
-	k := key()
+	return newCert(key(), cn, notBefore, notAfter)
+}
+
+// NewAttackerCert is NewCert with a key of its own, never shared with
+// another certificate: an attacker's signing certificate in forgery tests.
+func NewAttackerCert(cn string, notBefore, notAfter time.Time) *Cert {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return newCert(k, cn, notBefore, notAfter)
+}
+
+func newCert(k *rsa.PrivateKey, cn string, notBefore, notAfter time.Time) *Cert {
 	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,

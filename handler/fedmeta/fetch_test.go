@@ -137,3 +137,57 @@ func chunked(n int) func(http.ResponseWriter) {
 		}
 	}
 }
+
+// TestFetchRedirects: a redirect on the same scheme and host is followed; one
+// that changes host (another port included) or scheme is refused without
+// contacting the other server, and not retried.
+func TestFetchRedirects(t *testing.T) {
+	doc := []byte("\xEF\xBB\xBF<EntityDescriptor/>")
+	var otherHits atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		otherHits.Add(1)
+		_, _ = w.Write(doc)
+	}))
+	defer other.Close()
+	tests := []struct {
+		name    string
+		to      func(self string) string
+		problem fedmeta.Problem
+	}{
+		{"same host, another path: followed", func(self string) string { return self + "/moved" }, ""},
+		{"another host (port)", func(string) string { return other.URL + "/moved" }, fedmeta.ProblemRedirect},
+		{"another host (name)", func(self string) string { return strings.Replace(self, "127.0.0.1", "localhost", 1) + "/moved" }, fedmeta.ProblemRedirect},
+		{"another scheme (http to https; https to http alike)", func(self string) string { return strings.Replace(self, "http://", "https://", 1) + "/moved" }, fedmeta.ProblemRedirect},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var hits atomic.Int32
+			var self string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				if r.URL.Path == "/moved" {
+					_, _ = w.Write(doc)
+					return
+				}
+				http.Redirect(w, r, tt.to(self), http.StatusFound)
+			}))
+			defer srv.Close()
+			self = srv.URL
+			otherHits.Store(0)
+			f := &fedmeta.Fetcher{Authority: srv.URL, Backoff: time.Millisecond, Client: &http.Client{}}
+			got, err := f.Fetch(context.Background(), domain.AppRef{Tenant: tenant, AppID: appID})
+			if tt.problem == "" {
+				if err != nil || !bytes.Equal(got.Body, doc) {
+					t.Fatalf("got %v", err)
+				}
+				return
+			}
+			if fedmeta.ProblemOf(err) != tt.problem || !domain.IsCode(err, domain.EUPSTREAM) || !strings.Contains(domain.ErrorMessage(err), "scheme or host") {
+				t.Fatalf("got %v (problem %q), want EUPSTREAM %s", err, fedmeta.ProblemOf(err), tt.problem)
+			}
+			if hits.Load() != 1 || otherHits.Load() != 0 {
+				t.Fatalf("%d requests to the authority, %d to the other host; want 1 and 0 (no retry, not followed)", hits.Load(), otherHits.Load())
+			}
+		})
+	}
+}

@@ -194,6 +194,9 @@ func TestHistoryByFetchTime(t *testing.T) {
 				t.Fatalf("summary: %v", err)
 			}
 			for i, h := range sum.History {
+				if len(h.Digest) != 64 || h.Digest == h.SHA256 {
+					t.Fatalf("history[%d] digest %q sha256 %q: want the version digest beside the bytes' SHA-256", i, h.Digest, h.SHA256)
+				}
 				if want := t0.Add(time.Duration(2-i) * 300 * time.Millisecond); !h.FetchedAt.Equal(want) {
 					t.Fatalf("history[%d] fetched at %s, want %s: newest fetch first", i, h.FetchedAt.Format(time.RFC3339Nano), want.Format(time.RFC3339Nano))
 				}

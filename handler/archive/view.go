@@ -20,7 +20,7 @@ type Summary struct {
 	Latest *domain.MetadataSnapshot `json:"latest"`
 	// Certificates repeats Latest's certificates with the days left.
 	Certificates []CertificateStatus `json:"certificates,omitempty"`
-	// History lists the archived versions, newest first.
+	// History lists the archived versions, newest fetch first.
 	History []Version `json:"history"`
 }
 
@@ -32,11 +32,14 @@ type CertificateStatus struct {
 
 // Version is one archived document and what changed from the version before.
 type Version struct {
-	Name        string    `json:"name"`
-	FetchedAt   time.Time `json:"fetchedAt"`
-	SHA256      string    `json:"sha256"`
-	Size        int64     `json:"size"`
-	Thumbprints []string  `json:"thumbprints"`
+	Name      string    `json:"name"`
+	FetchedAt time.Time `json:"fetchedAt"`
+	// Digest identifies the version (entityID, certificates, endpoints);
+	// SHA256 is that of the bytes of its first download.
+	Digest      string   `json:"digest"`
+	SHA256      string   `json:"sha256"`
+	Size        int64    `json:"size"`
+	Thumbprints []string `json:"thumbprints"`
 	// Changes describes the difference from the next older version ("" for
 	// the oldest).
 	Changes string `json:"changes,omitempty"`
@@ -67,7 +70,7 @@ func (j *Job) Summary(ctx context.Context) (*Summary, error) {
 		return nil, fmt.Errorf("archive: list the metadata history of %s: %w", app, err)
 	}
 	for i, h := range hist {
-		v := Version{Name: h.Name, FetchedAt: h.FetchedAt, SHA256: h.SHA256, Size: h.Size, Thumbprints: h.Thumbprints()}
+		v := Version{Name: h.Name, FetchedAt: h.FetchedAt, Digest: h.Digest, SHA256: h.SHA256, Size: h.Size, Thumbprints: h.Thumbprints()}
 		if i+1 < len(hist) {
 			v.Changes = fedmeta.Compare(hist[i+1], h).String()
 		}

@@ -23,8 +23,10 @@ func TestVersionDigest(t *testing.T) {
 		t.Fatalf("digest %q", d)
 	}
 	same := map[string]func(*domain.MetadataSnapshot){
-		"other bytes":       func(s *domain.MetadataSnapshot) { s.SHA256, s.Size, s.Name = "bb", 99, "x.xml" },
-		"certificate order": func(s *domain.MetadataSnapshot) { s.Certificates[0], s.Certificates[1] = s.Certificates[1], s.Certificates[0] },
+		"other bytes": func(s *domain.MetadataSnapshot) { s.SHA256, s.Size, s.Name = "bb", 99, "x.xml" },
+		"certificate order": func(s *domain.MetadataSnapshot) {
+			s.Certificates[0], s.Certificates[1] = s.Certificates[1], s.Certificates[0]
+		},
 		"subject and dates": func(s *domain.MetadataSnapshot) { s.Certificates[1].Subject = "CN=x" },
 	}
 	for name, f := range same {
@@ -39,7 +41,9 @@ func TestVersionDigest(t *testing.T) {
 		"SSO URL":         func(s *domain.MetadataSnapshot) { s.SingleSignOnURLs["post"] = "https://evil.example/saml2" },
 		"SLO URL removed": func(s *domain.MetadataSnapshot) { s.SingleLogoutURLs = nil },
 		"a certificate":   func(s *domain.MetadataSnapshot) { s.Certificates = s.Certificates[:1] },
-		"the signer":      func(s *domain.MetadataSnapshot) { s.Certificates[0].SignsDocument, s.Certificates[1].SignsDocument = false, true },
+		"the signer": func(s *domain.MetadataSnapshot) {
+			s.Certificates[0].SignsDocument, s.Certificates[1].SignsDocument = false, true
+		},
 		"binding moved": func(s *domain.MetadataSnapshot) {
 			s.SingleSignOnURLs = map[string]string{"post": s.SingleSignOnURLs["post"]}
 			s.SingleLogoutURLs["post"] = "https://login.microsoftonline.com/t/saml2"

@@ -116,8 +116,10 @@ func Parse(doc []byte, o Options) (*Metadata, error) {
 	if err != nil {
 		return nil, err
 	}
-	if keyInfo != nil {
-		if err := checkValidity(keyInfo, now); err != nil {
+	if len(roots) == 1 {
+		// The one certificate that can verify it (the KeyInfo one, or the
+		// only trusted one listed): say plainly when it expired.
+		if err := checkValidity(roots[0], now); err != nil {
 			return nil, err
 		}
 	}

@@ -52,8 +52,9 @@ func (c *calls) list() []string {
 
 // recordAdapterCalls runs the conformance suites of the three Graph ports
 // (domain.AppDirectory on the SDK client, domain.BulkDirectory on
-// graphrest, domain.UserDirectory on lookup) against the simulator and
-// returns every call they made.
+// graphrest, domain.UserDirectory on lookup) and graphrest's
+// domain.SigningKeyReader against the simulator and returns every call
+// they made.
 func recordAdapterCalls(t *testing.T) []string {
 	rec := &calls{seen: map[string]bool{}}
 	t.Run("AppDirectory", func(t *testing.T) {
@@ -119,6 +120,18 @@ func recordAdapterCalls(t *testing.T) []string {
 		}
 		if err := d.UsersByID(ctx, []string{porttest.StandardDirectorySeed().Users[0].ID}, func(*domain.User) error { return nil }); err != nil {
 			t.Fatal(err)
+		}
+	})
+	t.Run("SigningKeyReader", func(t *testing.T) {
+		// The metadata's trust anchors (archive): the app's SP keys.
+		sim := rec.start(t, graphsim.Options{Seed: 1, Mix: graphsim.Mix{App: true}})
+		app := sim.Tenant().Apps()[0]
+		c, err := graphrest.New(graphrest.Options{BaseURL: sim.URL(), Credential: sim.Credential()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k, err := c.ServicePrincipalKeys(context.Background(), domain.AppRef{Tenant: sim.TenantID(), AppID: app.AppID}); err != nil || len(k.Keys) == 0 {
+			t.Fatalf("signing keys: %+v %v", k, err)
 		}
 	})
 	t.Run("UserDirectory/manyGroups", func(t *testing.T) {

@@ -98,11 +98,12 @@ func docExamples(t *testing.T) []domain.Finding {
 			ObservedAt: now,
 		},
 		domain.Finding{
-			Kind: domain.FindingMetadataInvalid, Severity: domain.SeverityError, Key: "tenant/" + exampleApp,
-			State: "problem=signature", Subject: "app/" + exampleApp + "/federation-metadata",
-			Summary:    "The federation metadata's XML signature does not verify against its signing certificate.",
-			Remedy:     "Nothing was archived. Fetch the metadata URL yourself and compare with the previous version (GET /api/metadata); if Entra ID serves it, open a support case.",
-			Details:    map[string]any{"problem": "signature", "url": "https://login.microsoftonline.com/contoso.onmicrosoft.com/federationmetadata/2007-06/federationmetadata.xml?appid=" + exampleApp},
+			// As archive.Job words a forged document (handler/archive/archive.go, fedmeta/trust.go).
+			Kind: domain.FindingMetadataInvalid, Severity: domain.SeverityError, Key: "72f988bf-86f1-41af-91ab-2d7cd011db47/" + exampleApp,
+			State: "problem=untrusted-signer", Subject: "app/" + exampleApp + "/federation-metadata",
+			Summary:    "federation metadata refused: the document is signed with certificate 9A1F0C3E5B7D2468ACE013579BDF02468ACE1357, which Microsoft Graph does not list for the app's service principal 4b6c8d2e-0f1a-4e3b-9c5d-7e8f9a0b1c2d: it was not signed by Entra ID (a forged or intercepted document; check LOGIN_AUTHORITY and any proxy)",
+			Remedy:     "Nothing was archived and GET /api/metadata still serves the last trusted version. The document did not come from Entra ID as signed by the app's own certificates: check LOGIN_AUTHORITY and any proxy between the function app and the sign-in authority, and do not send this document to Aircall.",
+			Details:    map[string]any{"problem": "untrusted-signer", "url": "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/federationmetadata/2007-06/federationmetadata.xml?appid=" + exampleApp},
 			ObservedAt: now,
 		},
 	)

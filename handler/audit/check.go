@@ -17,6 +17,8 @@ type evaluator struct {
 	observed time.Time
 	scope    domain.AuditScope
 	known    findingSet
+	// aircall is the invocation's Aircall pass (aircall.go); nil: off.
+	aircall *aircallPass
 }
 
 // check appends the user's findings to out and reports whether the user was
@@ -41,8 +43,10 @@ func (e *evaluator) check(u *domain.User, out *[]domain.Finding) bool {
 			}
 			*out = append(*out, f)
 		}
+		e.aircall.check(u, e.aircallKind(kind), e.claim, out)
 		return true
 	}
 	*out = append(*out, rules.Evaluate(*u, rules.Context{Assignment: kind, ClaimSource: e.claim, Now: e.observed})...)
+	e.aircall.check(u, kind, e.claim, out)
 	return true
 }

@@ -110,6 +110,7 @@ func (s *invocation) prepare(ctx context.Context) error {
 	}
 	s.log.Info("audit: scope read", "directUsers", len(acc.direct), "groups", acc.groups, "groupMembers", len(acc.group),
 		"fromLastFullScan", acc.saved, "claimSource", eval.claim)
+	s.aircallPrepare(ctx, eval)
 	s.read.eval = eval
 	s.saver.start()
 	return s.appChecks(ctx, st)

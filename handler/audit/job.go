@@ -71,6 +71,13 @@ type Job struct {
 	// domain.CheckCertificate).
 	// A failing check is noted in the report; it does not fail the run.
 	Checks map[string]domain.AppCheck
+	// Aircall and AircallSnapshots run the Aircall pass (aircall.go): nil
+	// turns it off (no credentials), which the report notes.
+	// AircallFullEvery is how often the snapshot is listed in full
+	// (default weekly).
+	Aircall          domain.AircallDirectory
+	AircallSnapshots domain.AircallSnapshotStore
+	AircallFullEvery time.Duration
 	// Scope is "assigned" (default) or "all".
 	Scope domain.AuditScope
 	// Workers is the number of shards read at once (default 32); it is
@@ -285,6 +292,9 @@ func (j *Job) Run(ctx context.Context, req Request) (*Report, error) {
 		return nil, err
 	}
 	complete := err == nil
+	if err := s.aircallFinish(ctx, complete); err != nil {
+		return nil, err
+	}
 	if err := s.saver.finish(ctx, complete, known, knownETag); err != nil {
 		return nil, err
 	}

@@ -153,6 +153,7 @@ var kinds = []domain.FindingKind{
 	domain.FindingUPNMismatch, domain.FindingMailMissing, domain.FindingGuestUPN, domain.FindingUserDisabled,
 	domain.FindingUserNotAssigned, domain.FindingUserNotFound, domain.FindingAppDrift, domain.FindingCertExpiring,
 	domain.FindingCertChanged, domain.FindingMetadataInvalid, domain.FindingMetadataChanged,
+	domain.FindingAircallEmailDiffers, domain.FindingAircallUserMissing, domain.FindingAircallNoEntraAccess,
 }
 
 func kindIndex(k domain.FindingKind) uint8 {

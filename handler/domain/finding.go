@@ -24,6 +24,10 @@ const (
 	FindingCertExpiring    FindingKind = "cert.expiring"     // signing certificate expires soon
 	FindingCertChanged     FindingKind = "cert.changed"      // signing certificate set changed
 	FindingMetadataInvalid FindingKind = "metadata.invalid"  // federation metadata unreachable or invalid
+	// The Aircall checks (docs/aircall.md): Aircall's side of a sign-in.
+	FindingAircallEmailDiffers  FindingKind = "aircall.email-differs"   // the Aircall user has the mail or an alias, not the claim value
+	FindingAircallUserMissing   FindingKind = "aircall.user-missing"    // no Aircall user has the claim value
+	FindingAircallNoEntraAccess FindingKind = "aircall.no-entra-access" // an Aircall user no enabled, assigned Entra user maps to
 )
 
 // Severity says how urgent a finding is.

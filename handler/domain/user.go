@@ -19,6 +19,11 @@ type User struct {
 	UserType string `json:"userType,omitempty"`
 	// Removed is set on a delta item that reports the user deleted.
 	Removed bool `json:"removed,omitempty"`
+	// ProxyAddresses are the user's proxy addresses as Graph lists them
+	// ("SMTP:primary@x", "smtp:alias@x", other types), one per line (a
+	// string keeps User comparable); read for the Aircall checks and kept
+	// out of events and answers (docs/aircall.md).
+	ProxyAddresses string `json:"-"`
 }
 
 // IsGuest reports whether the user is a B2B guest (UPN carries #EXT#).
@@ -34,6 +39,22 @@ func (u User) EmailClaim(src ClaimSource) string {
 		return strings.TrimSpace(u.Mail)
 	}
 	return strings.TrimSpace(u.UserPrincipalName)
+}
+
+// SMTPAddresses returns the user's SMTP proxy addresses without their
+// "SMTP:"/"smtp:" prefix (the prefix's case marks the primary address;
+// other address types are skipped), as the user resource's proxyAddresses
+// property documents them (Microsoft Graph, "user resource type").
+func (u User) SMTPAddresses() []string {
+	var out []string
+	for p := range strings.SplitSeq(u.ProxyAddresses, "\n") {
+		if len(p) > 5 && strings.EqualFold(p[:5], "smtp:") {
+			if a := strings.TrimSpace(p[5:]); a != "" {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }
 
 // SameAddress compares two addresses the way Aircall matches them:

@@ -88,8 +88,11 @@ var _ domain.BulkDirectory = (*Client)(nil)
 // "Deadlines").
 const DefaultTryTimeout = 20 * time.Second
 
-// UserSelect is the $select of every user read: the properties the rules need.
-const UserSelect = "id,userPrincipalName,mail,displayName,accountEnabled,userType"
+// UserSelect is the $select of every user read: the properties the rules
+// need. proxyAddresses (the Aircall checks' aliases) is returned only on
+// $select (Microsoft Graph, "user resource type", /graph/api/resources/user;
+// "List users", /graph/api/user-list).
+const UserSelect = "id,userPrincipalName,mail,displayName,accountEnabled,userType,proxyAddresses"
 
 // New builds a Client; it does no I/O.
 func New(o Options) (*Client, error) {

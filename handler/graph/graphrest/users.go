@@ -20,6 +20,7 @@ type wireUser struct {
 	DisplayName       string          `json:"displayName"`
 	AccountEnabled    bool            `json:"accountEnabled"`
 	UserType          string          `json:"userType"`
+	ProxyAddresses    []string        `json:"proxyAddresses"`
 	Removed           json.RawMessage `json:"@removed"`
 }
 
@@ -31,7 +32,8 @@ func eachUser(fn func(*domain.User) error, skip func(*wireUser) bool) func(*json
 	return func(dec *json.Decoder) error {
 		// accountEnabled absent (a delta item with only some properties)
 		// or null reads as enabled, like Graph's default.
-		w = wireUser{AccountEnabled: true}
+		// The proxy addresses' backing array is reused from user to user.
+		w = wireUser{AccountEnabled: true, ProxyAddresses: w.ProxyAddresses[:0]}
 		if err := dec.Decode(&w); err != nil {
 			return err
 		}
@@ -39,7 +41,7 @@ func eachUser(fn func(*domain.User) error, skip func(*wireUser) bool) func(*json
 			return nil
 		}
 		u = domain.User{ID: w.ID, UserPrincipalName: w.UserPrincipalName, Mail: w.Mail, DisplayName: w.DisplayName,
-			AccountEnabled: w.AccountEnabled, UserType: w.UserType, Removed: len(w.Removed) > 0 && string(w.Removed) != "null"}
+			AccountEnabled: w.AccountEnabled, UserType: w.UserType, ProxyAddresses: strings.Join(w.ProxyAddresses, "\n"), Removed: len(w.Removed) > 0 && string(w.Removed) != "null"}
 		if err := fn(&u); err != nil {
 			return callbackError{err}
 		}

@@ -200,6 +200,9 @@ func (a *App) AuditJob() (*audit.Job, error) {
 			return nil, domain.Wrap(domain.EUNAVAILABLE, err, "could not build the Graph pager: check GRAPH_BASE_URL")
 		}
 		job.Directory = dir
+		if job.Aircall, job.AircallSnapshots, err = a.aircallParts(store); err != nil {
+			return nil, err
+		}
 		return job, nil
 	})
 }
@@ -212,7 +215,15 @@ func (a *App) DiagnoseJob() (*diagnose.Job, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &diagnose.Job{Directory: users, Events: sink, Checks: a.appChecks()}, nil
+		job := &diagnose.Job{Directory: users, Events: sink, Checks: a.appChecks()}
+		if a.aircallOn() {
+			store, err := a.BlobStore()
+			if err != nil {
+				return nil, err
+			}
+			job.Aircall = store.AircallUsers()
+		}
+		return job, nil
 	})
 }
 

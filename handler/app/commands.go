@@ -19,6 +19,7 @@ func Commands() []Command {
 		{"archive", "fetch, validate and archive the Aircall app's federation metadata", cli.ArchiveUsage, cli.ParseArchive},
 		{"audit", "audit every user's Aircall sign-in and publish one remediation event per new problem", cli.AuditUsage, cli.ParseAudit},
 		{"diagnose", "explain why one user cannot sign in to Aircall", cli.DiagnoseUsage, cli.ParseDiagnose},
+		{"aircall-check", "compare every person with Aircall's user list (the audit's Aircall pass alone; publishes nothing)", cli.AircallCheckUsage, cli.ParseAircallCheck},
 	}
 }
 

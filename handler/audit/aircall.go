@@ -6,7 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-		"sync/atomic"
+	"sync/atomic"
 	"time"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"

@@ -68,6 +68,12 @@ type Config struct {
 	// WebhookDetail is WEBHOOK_DETAIL: "summary" (default) or "full".
 	WebhookDetail string
 
+	// AircallBaseURL, AircallAPIID and AircallAPIToken reach Aircall's
+	// Public API; without the credentials the Aircall checks are off.
+	AircallBaseURL  string
+	AircallAPIID    string
+	AircallAPIToken string
+
 	// TokenCredentials is AZURE_TOKEN_CREDENTIALS, which azidentity reads itself.
 	TokenCredentials string
 
@@ -105,17 +111,14 @@ func Load(getenv func(string) string) (*Config, error) {
 		AuditShards:                l.intRange("AUDIT_SHARDS", 1, 64),
 		JiraUserField:              l.str("JIRA_USER_FIELD"),
 		WebhookDetail:              l.oneOf("WEBHOOK_DETAIL", "summary", "full"),
+		AircallBaseURL:             l.url("AIRCALL_API_BASE_URL"),
 		LogLevel:                   l.oneOf("LOG_LEVEL", "debug", "info", "warn", "error"),
 		TokenCredentials:           l.tokenCredentials("AZURE_TOKEN_CREDENTIALS"),
 		WebhookSecrets:             map[string][]byte{},
 	}
 	for _, src := range webhookSources() {
 		name := "WEBHOOK_SECRET_" + strings.ToUpper(src)
-		if v := l.str(name); v != "" {
-			if strings.HasPrefix(v, "@Microsoft.KeyVault(") {
-				l.fail(name, "is an unresolved Key Vault reference: grant the app's identity Key Vault Secrets User and check the SecretUri", "")
-				continue
-			}
+		if v, ok := l.secret(name); ok && v != "" {
 			if len(v) < 16 {
 				l.fail(name, "is too short to be a signing secret (at least 16 characters)", "")
 				continue
@@ -125,6 +128,15 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	l.loadCloud(c)
 	l.distinctSecrets(c.WebhookSecrets)
+	id, idOK := l.secret("AIRCALL_API_ID")
+	token, tokenOK := l.secret("AIRCALL_API_TOKEN")
+	c.AircallAPIID, c.AircallAPIToken = id, token
+	if c.InAzure && strings.HasPrefix(c.AircallBaseURL, "http://") {
+		l.fail("AIRCALL_API_BASE_URL", "must be https in Azure (http is for the local simulator only)", c.AircallBaseURL)
+	}
+	if (id == "") != (token == "") && idOK && tokenOK {
+		l.fail("AIRCALL_API_TOKEN", "AIRCALL_API_ID and AIRCALL_API_TOKEN go together: set both (the Aircall checks) or neither", "")
+	}
 	if strings.TrimSpace(getenv("ENTRA_TENANT_ID")) == "" {
 		l.missing("ENTRA_TENANT_ID")
 	}
@@ -183,6 +195,17 @@ func (l *loader) str(name string) string {
 		return s.Default
 	}
 	return v
+}
+
+// secret reads a secret setting; an unresolved Key Vault reference (the
+// platform could not read the secret) fails it and reads as "".
+func (l *loader) secret(name string) (string, bool) {
+	v := l.str(name)
+	if strings.HasPrefix(v, "@Microsoft.KeyVault(") {
+		l.fail(name, "is an unresolved Key Vault reference: grant the app's identity Key Vault Secrets User and check the SecretUri", "")
+		return "", false
+	}
+	return v, true
 }
 
 func (l *loader) exactlyOne(a, b string) {

@@ -59,6 +59,9 @@ var Settings = []Setting{
 	{Name: "WEBHOOK_DETAIL", Origin: OriginApp, Default: "summary", Example: "summary", Help: "What a webhook answer tells its sender: `summary` (verdict, text, enqueued event ids) or `full` (also the user's object id, groups and raw attributes). docs/webhooks.md, \"What the answer says\"."},
 	{Name: "JIRA_USER_FIELD", Origin: OriginApp, Default: "", Example: "customfield_10042", Help: "Jira field holding the affected user's email; empty: the reporter's email."},
 	{Name: "WEBSITE_INSTANCE_ID", Origin: OriginHost, Example: "5d4e…", Help: "Set by App Service on every instance: when present the handler is in Azure and refuses loopback GRAPH_BASE_URL and LOGIN_AUTHORITY."},
+	{Name: "AIRCALL_API_BASE_URL", Origin: OriginApp, Default: "https://api.aircall.io", Example: "https://api.aircall.io", Help: "Aircall Public API root (https; http only for 127.0.0.1/localhost, the simulator)."},
+	{Name: "AIRCALL_API_ID", Origin: OriginApp, Secret: true, Example: "@Microsoft.KeyVault(SecretUri=https://acme-kv.vault.azure.net/secrets/aircall-api-id/)", Help: "Aircall API ID (Basic auth user; Aircall Dashboard → Integrations & API → API Keys), a Key Vault reference in Azure. Empty with AIRCALL_API_TOKEN: the Aircall checks are off."},
+	{Name: "AIRCALL_API_TOKEN", Origin: OriginApp, Secret: true, Example: "@Microsoft.KeyVault(SecretUri=https://acme-kv.vault.azure.net/secrets/aircall-api-token/)", Help: "Aircall API token (Basic auth password), a Key Vault reference in Azure. Set both or neither."},
 	{Name: "LOG_LEVEL", Origin: OriginApp, Default: "info", Example: "info", Help: "debug, info, warn or error."},
 }
 

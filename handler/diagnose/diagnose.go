@@ -44,9 +44,16 @@ type Job struct {
 	Now func() time.Time
 	// AppFactsTTL overrides DefaultAppFactsTTL when positive.
 	AppFactsTTL time.Duration
+	// Aircall is the snapshot of Aircall's users the audit keeps; nil: the
+	// Aircall checks are off (the text says so). AircallTTL overrides
+	// DefaultAircallTTL when positive.
+	Aircall    domain.AircallSnapshotStore
+	AircallTTL time.Duration
 
-	factsOnce sync.Once
-	facts     *swr.Value[*appFacts]
+	factsOnce   sync.Once
+	facts       *swr.Value[*appFacts]
+	aircallOnce sync.Once
+	aircall     *swr.Value[*aircallView]
 }
 
 // Request asks for one diagnosis.
@@ -109,6 +116,8 @@ type Facts struct {
 	EmailClaim string `json:"emailClaim"`
 	// AppChecks reports each app-wide check.
 	AppChecks []CheckResult `json:"appChecks"`
+	// Aircall is Aircall's side: whether an Aircall user has the claim value.
+	Aircall *AircallFacts `json:"aircall,omitempty"`
 }
 
 // CheckResult is the outcome of one app-wide check.
@@ -133,16 +142,23 @@ func (j *Job) Diagnose(ctx context.Context, req Request) (*Diagnosis, error) {
 
 	// The user and the app-wide facts are independent: fetch them together.
 	var (
-		app    *appFacts
-		appErr error
-		done   = make(chan struct{})
+		app         *appFacts
+		appErr      error
+		view        *aircallView
+		viewErr     error
+		done, done2 = make(chan struct{}), make(chan struct{})
 	)
 	go func() {
 		defer close(done)
 		app, appErr = j.appFacts(ctx)
 	}()
+	go func() {
+		defer close(done2)
+		view, viewErr = j.aircallView(ctx)
+	}()
 	u, assign, err := j.Directory.FindUser(ctx, key)
 	<-done
+	<-done2
 	notFound := domain.IsCode(err, domain.ENOTFOUND)
 	if err != nil && !notFound {
 		return nil, wrap(err, "look up %s in Entra ID", key)
@@ -163,6 +179,9 @@ func (j *Job) Diagnose(ctx context.Context, req Request) (*Diagnosis, error) {
 		d.Facts.Enabled, d.Facts.Assignment, d.Facts.UPNMatchesMail = &enabled, &assign, &same
 		d.Facts.EmailClaim = u.EmailClaim(rc.ClaimSource)
 		d.Findings = append(d.Findings, rules.Evaluate(u, rc)...)
+		var air []domain.Finding
+		d.Facts.Aircall, air = aircallSide(view, viewErr, u, assign.Kind, rc.ClaimSource, now)
+		d.Findings = append(d.Findings, air...)
 	}
 	for _, f := range app.findings {
 		f.ObservedAt = now

@@ -31,6 +31,9 @@ func text(d *Diagnosis) string {
 			fmt.Fprintf(&b, "Aircall receives the email %q (emailaddress claim from %s%s).\n", d.Facts.EmailClaim, claimAttr(d.Facts.Claim.Source), origin(d.Facts.Claim.Origin))
 		}
 	}
+	if line := aircallLine(d); line != "" {
+		b.WriteString(line + "\n")
+	}
 	n := 0
 	for _, f := range d.Findings {
 		if f.Severity == domain.SeverityInfo && d.Verdict != VerdictOK {

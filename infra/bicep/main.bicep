@@ -130,6 +130,12 @@ param webhookDetail string = 'summary'
 @description('JIRA_USER_FIELD: Jira field holding the affected user\'s email; empty: the reporter\'s email.')
 param jiraUserField string = ''
 
+@description('AIRCALL_API_BASE_URL: Aircall Public API root.')
+param aircallApiBaseUrl string = 'https://api.aircall.io'
+
+@description('Turn the Aircall checks on: AIRCALL_API_ID and AIRCALL_API_TOKEN become Key Vault references to the secrets aircall-api-id and aircall-api-token (docs/deploy.md); off, both stay empty.')
+param aircallChecks bool = false
+
 @description('LOG_LEVEL of the handler.')
 @allowed([
   'debug'
@@ -319,6 +325,7 @@ module graphPermissions './modules/graph-permissions.bicep' = if (grantGraphPerm
 
 // Key Vault reference of the webhook secret of one source, or '' (source refused).
 var secretUriBase = '${keyVault.outputs.vaultUri}secrets/webhook-'
+var kvSecretBase = '${keyVault.outputs.vaultUri}secrets/'
 
 // BEGIN APP SETTINGS
 // Every app setting of the Function App, one `NAME: value` per line: this
@@ -365,6 +372,9 @@ var appSettings = {
   WEBHOOK_SECRET_GENERIC: contains(webhookSources, 'generic') ? '@Microsoft.KeyVault(SecretUri=${secretUriBase}generic/)' : ''
   WEBHOOK_DETAIL: webhookDetail
   JIRA_USER_FIELD: jiraUserField
+  AIRCALL_API_BASE_URL: aircallApiBaseUrl
+  AIRCALL_API_ID: aircallChecks ? '@Microsoft.KeyVault(SecretUri=${kvSecretBase}aircall-api-id/)' : ''
+  AIRCALL_API_TOKEN: aircallChecks ? '@Microsoft.KeyVault(SecretUri=${kvSecretBase}aircall-api-token/)' : ''
   LOG_LEVEL: logLevel
 }
 // END APP SETTINGS

@@ -341,10 +341,14 @@ type graphUser struct {
 	DisplayName       string  `json:"displayName"`
 	AccountEnabled    *bool   `json:"accountEnabled"`
 	UserType          string  `json:"userType"`
+	// ProxyAddresses (Microsoft Graph, "user resource type": returned only
+	// on $select) feed the Aircall checks' alias match.
+	ProxyAddresses []string `json:"proxyAddresses"`
 }
 
 func (g graphUser) domain() domain.User {
-	u := domain.User{ID: g.ID, UserPrincipalName: g.UserPrincipalName, DisplayName: g.DisplayName, UserType: g.UserType, AccountEnabled: true}
+	u := domain.User{ID: g.ID, UserPrincipalName: g.UserPrincipalName, DisplayName: g.DisplayName, UserType: g.UserType, AccountEnabled: true,
+		ProxyAddresses: strings.Join(g.ProxyAddresses, "\n")}
 	if g.Mail != nil {
 		u.Mail = *g.Mail
 	}

@@ -1,0 +1,215 @@
+package audit_test
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
+	"github.com/identity-ops/aircall-entra-sso/devenv/aircallsim"
+	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
+	"github.com/identity-ops/aircall-entra-sso/handler/aircall"
+	"github.com/identity-ops/aircall-entra-sso/handler/audit"
+	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+	"github.com/identity-ops/aircall-entra-sso/handler/inmem"
+)
+
+// aircallPair is a seeded pair of directories: the simulated Entra tenant
+// and an Aircall company mirrored from part of it (aircallsim.Mirror), with
+// the findings the Aircall pass must raise, derived from the generators'
+// ground truth, not from package rules.
+type aircallPair struct {
+	f    *fixture
+	air  *aircallsim.Server
+	snap *inmem.AircallSnapshots
+	want []string
+}
+
+func newAircallPair(t *testing.T, seed int64, users int) *aircallPair {
+	t.Helper()
+	sim := graphsim.Start(t, graphsim.Options{Seed: seed, Users: users, Mix: problemMix})
+	f := newFixture(t, sim, domain.ScopeAssigned)
+	var truths []graphsim.Truth
+	sim.Tenant().EachTruth(func(tr graphsim.Truth) bool {
+		if tr.Index%3 != 0 { // every third person of the tenant has Aircall
+			truths = append(truths, tr)
+		}
+		return true
+	})
+	people := make([]aircallsim.Person, len(truths))
+	for i, tr := range truths {
+		people[i] = aircallsim.Person{UPN: tr.User.UserPrincipalName, Mail: tr.User.Mail, Name: tr.User.DisplayName}
+	}
+	start := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	company, origins := aircallsim.Mirror(seed, people, aircallsim.Drift{Mail: 0.3, Missing: 0.15, Case: 0.2, Extra: 7}, 1000, start)
+	air := aircallsim.New(aircallsim.Options{Users: company, Limit: 100000, Window: time.Second})
+	if err := air.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(air.Close)
+	client, err := aircall.New(aircall.Options{BaseURL: air.URL(), APIID: air.APIID(), APIToken: air.APIToken(), RateLimit: 10000, RateWindow: time.Second,
+		Retry: policy.RetryOptions{MaxRetries: 10, RetryDelay: 5 * time.Millisecond, MaxRetryDelay: time.Second, TryTimeout: 10 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &aircallPair{f: f, air: air, snap: &inmem.AircallSnapshots{}}
+	f.job.Aircall, f.job.AircallSnapshots = client, p.snap
+	p.want = expectAircall(sim, truths, company, origins)
+	return p
+}
+
+// expectAircall: the claim comes from the UPN (graphsim's app). An enabled,
+// assigned person whose Aircall user has the UPN (any letter case) is fine;
+// one whose Aircall user has a mail that differs from the UPN is
+// email-differs; one without an Aircall user is user-missing, unless an
+// Aircall user has their mail or an SMTP proxy address (the generator
+// reuses some addresses across people): email-differs. Aircall users no
+// enabled, assigned person maps to — those of disabled or unassigned
+// people, and the extras — are no-entra-access.
+func expectAircall(sim *graphsim.Server, mirrored []graphsim.Truth, company []aircallsim.User, origins []aircallsim.Origin) []string {
+	email, byEmail := map[int64]string{}, map[string]int64{}
+	for _, u := range company {
+		email[u.ID] = u.Email
+		byEmail[strings.ToLower(u.Email)] = u.ID
+	}
+	byUPN := map[string]aircallsim.Origin{}
+	for _, o := range origins {
+		if o.Person >= 0 {
+			byUPN[mirrored[o.Person].User.UserPrincipalName] = o
+		}
+	}
+	matched := map[int64]bool{}
+	var out []string
+	sim.Tenant().EachTruth(func(tr graphsim.Truth) bool {
+		if !tr.User.AccountEnabled || (tr.Access != graphsim.AccessDirect && tr.Access != graphsim.AccessGroup) {
+			return true
+		}
+		upn := tr.User.UserPrincipalName
+		o, ok := byUPN[upn]
+		switch {
+		case ok && o.Kind == "upn", ok && o.Kind == "mail" && strings.EqualFold(tr.User.Mail, upn):
+			matched[o.UserID] = true
+		case ok && o.Kind == "mail":
+			matched[o.UserID] = true
+			out = append(out, "aircall.email-differs "+upn)
+		default:
+			addrs := []string{tr.User.Mail}
+			for _, p := range tr.User.ProxyAddresses {
+				if len(p) > 5 && strings.EqualFold(p[:5], "smtp:") {
+					addrs = append(addrs, p[5:])
+				}
+			}
+			for _, a := range addrs {
+				if id, hit := byEmail[strings.ToLower(a)]; hit && a != "" {
+					matched[id] = true
+					out = append(out, "aircall.email-differs "+upn)
+					return true
+				}
+			}
+			out = append(out, "aircall.user-missing "+upn)
+		}
+		return true
+	})
+	for _, u := range company {
+		if !matched[u.ID] {
+			out = append(out, "aircall.no-entra-access "+email[u.ID])
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// aircallOnly keeps the aircall.* lines.
+func aircallOnly(lines []string) []string {
+	return slices.DeleteFunc(lines, func(s string) bool { return !strings.HasPrefix(s, "aircall.") })
+}
+
+func TestAircallPassExactFindings(t *testing.T) {
+	p := newAircallPair(t, 171, 1800)
+	kinds := map[string]int{}
+	for _, l := range p.want {
+		kinds[l[:strings.IndexByte(l, ' ')]]++
+	}
+	if len(kinds) != 3 {
+		t.Fatalf("the seeded pair lacks a kind: %v", kinds)
+	}
+	rep := p.f.run(t, audit.Request{})
+	diff(t, "Aircall findings of the first run", aircallOnly(p.f.sink.take(t)), p.want)
+	for k, n := range kinds {
+		if rep.Counts[domain.FindingKind(k)] != n {
+			t.Errorf("report counts %s = %d, want %d", k, rep.Counts[domain.FindingKind(k)], n)
+		}
+	}
+	if p.snap.Saves != 1 {
+		t.Errorf("the snapshot was saved %d times, want once", p.snap.Saves)
+	}
+
+	// A delta and a full rerun publish nothing and keep every finding open.
+	for _, req := range []audit.Request{{}, {Full: true}} {
+		rep := p.f.run(t, req)
+		if got := p.f.sink.take(t); len(got) != 0 {
+			t.Errorf("rerun %+v published %d events: %v", req, len(got), got[:min(len(got), 3)])
+		}
+		for k, n := range kinds {
+			if rep.Counts[domain.FindingKind(k)] != n {
+				t.Errorf("rerun %+v: open %s = %d, want %d", req, k, rep.Counts[domain.FindingKind(k)], n)
+			}
+		}
+	}
+}
+
+// 429s, 503s and connection resets from Aircall change no finding.
+func TestAircallPassFaultsChangeNoFinding(t *testing.T) {
+	p := newAircallPair(t, 173, 1200)
+	p.air.FailNext(2, 429)
+	p.air.FailNext(1, 0) // a reset
+	p.air.FailNext(1, 503)
+	p.air.InjectFaults(aircallsim.FaultSpec{Rate429: 0.15, Rate503: 0.1, RateReset: 0.15, Seed: 5})
+	rep := p.f.run(t, audit.Request{})
+	if len(rep.Notes) > 0 {
+		t.Logf("notes: %q", rep.Notes)
+	}
+	diff(t, "Aircall findings with faults", aircallOnly(p.f.sink.take(t)), p.want)
+	st := p.air.Stats()
+	if st.Injected["429"] == 0 || st.Injected["503"] == 0 || st.Injected["reset"] == 0 {
+		t.Errorf("faults injected: %v, want each kind", st.Injected)
+	}
+}
+
+// aircall-check finds the same, alone, and publishes nothing.
+func TestAircallCheckAlone(t *testing.T) {
+	p := newAircallPair(t, 175, 900)
+	rep, err := p.f.job.AircallCheck(context.Background(), audit.AircallCheckRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, string(f.Kind)+" "+f.Subject)
+	}
+	sort.Strings(got)
+	diff(t, "aircall-check findings", got, p.want)
+	if ev := p.f.sink.take(t); len(ev) != 0 {
+		t.Errorf("aircall-check published %d events", len(ev))
+	}
+	if rep.Refresh != "full" || rep.AircallUsers == 0 {
+		t.Errorf("refresh %q, %d Aircall users", rep.Refresh, rep.AircallUsers)
+	}
+}
+
+// Without credentials the Aircall checks are off and the report says so.
+func TestAircallOffIsNoted(t *testing.T) {
+	sim := graphsim.Start(t, graphsim.Options{Seed: 9, Users: 300, Mix: problemMix})
+	f := newFixture(t, sim, domain.ScopeAssigned)
+	rep := f.run(t, audit.Request{})
+	if !slices.Contains(rep.Notes, audit.NoteAircallOff) {
+		t.Errorf("notes %q lack %q", rep.Notes, audit.NoteAircallOff)
+	}
+	if got := aircallOnly(f.sink.take(t)); len(got) != 0 {
+		t.Errorf("Aircall findings without credentials: %v", got)
+	}
+}

@@ -54,6 +54,18 @@ func docExamples(t *testing.T) []domain.Finding {
 	pick(rules.Evaluate(disabled, ctx), domain.FindingUserDisabled)
 	pick(rules.Evaluate(user("1b3d5f7a-9c1e-4b3d-a5f7-9c1e3b5d7f60", "farid.haddad@contoso.com", "farid.haddad@contoso.com"),
 		rules.Context{ClaimSource: domain.ClaimFromMail, Assignment: domain.AssignmentNone, Now: now}), domain.FindingUserNotAssigned)
+	aircallUsers := rules.NewAircallIndex([]domain.AircallUser{
+		{ID: 4101, Name: "Hana Ito", Email: "hana.ito@contoso.com", CreatedAt: now.Add(-90 * 24 * time.Hour)},
+		{ID: 4102, Name: "Ole Berg", Email: "ole.berg@fabrikam.com", CreatedAt: now.Add(-400 * 24 * time.Hour)},
+	})
+	for _, u := range []domain.User{
+		user("3d5f7a9c-1e3b-4d5f-a7c9-1e3b5d7f9a70", "hana.ito@contoso.onmicrosoft.com", "hana.ito@contoso.com"),
+		user("5f7a9c1e-3b5d-4f7a-9c1e-3b5d7f9a1c80", "ivan.petrov@contoso.com", "ivan.petrov@contoso.com"),
+	} {
+		claim := u.EmailClaim(domain.ClaimFromUPN)
+		out = append(out, rules.Aircall(u, domain.ClaimFromUPN, claim, rules.MatchAircall(u, claim, aircallUsers), aircallUsers, now)...)
+	}
+	out = append(out, rules.AircallNoEntraAccess(*aircallUsers.User(1), now))
 	nf := rules.NotFound("gina.rossi@contoso.com", ctx)
 	nf.Ticket = "ZD-4711"
 	nf.Subject = "ticket/ZD-4711/user/gina.rossi@contoso.com"

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/identity-ops/aircall-entra-sso/devenv/aircallsim"
 	"github.com/identity-ops/aircall-entra-sso/devenv/devhost"
 	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 )
@@ -48,6 +49,8 @@ type demo struct {
 	// from their mail.
 	sim      *graphsim.Server
 	mismatch graphsim.User
+	// air is the Aircall API simulator (aircall.go).
+	air *aircallsim.Server
 }
 
 func run(dist string, verbose bool) error {
@@ -116,7 +119,7 @@ func run(dist string, verbose bool) error {
 // with registerStep, and run in stepOrder.
 var steps = map[string]func(d *demo) error{}
 
-var stepOrder = []string{"look-alike", "provision", "archive", "audit", "webhook", "events", "report"}
+var stepOrder = []string{"look-alike", "provision", "archive", "audit", "aircall", "webhook", "events", "report"}
 
 func registerStep(name string, fn func(d *demo) error) { steps[name] = fn }
 

@@ -36,9 +36,13 @@ func (d *demo) setupServices() error {
 	ten := sim.Tenant()
 	group := ten.AddGroup("Aircall users")
 	var members int
+	var aircallPeople []graphsim.User
 	ten.EachTruth(func(tr graphsim.Truth) bool {
 		if d.mismatch.ID == "" && tr.Problems == graphsim.ProblemUPNMismatch && tr.User.AccountEnabled {
 			d.mismatch = tr.User
+		} else if tr.Index%20 == 0 || tr.Index%997 == 1 {
+			// Part of the group, and a few people outside it, have Aircall.
+			aircallPeople = append(aircallPeople, tr.User)
 		}
 		if tr.Index%2 == 0 {
 			if err := ten.AddMember(group, tr.User.ID); err == nil {
@@ -67,7 +71,7 @@ func (d *demo) setupServices() error {
 	}
 	fmt.Fprintf(d.out, "simulated tenant %s: %d users, group \"Aircall users\" with %d members (Graph simulator at %s)\n",
 		sim.TenantID(), demoUsers, members, sim.URL())
-	return nil
+	return d.setupAircall(aircallPeople)
 }
 
 // demoZendeskSecret is the demo's Zendesk signing secret (not a real one).

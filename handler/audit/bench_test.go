@@ -113,7 +113,7 @@ func BenchmarkScanRSS(b *testing.B) {
 		}
 		for _, n := range sizes {
 			sim := graphsim.Start(b, graphsim.Options{Seed: 2, Users: n, Mix: mix})
-			res := runChild(b, sim, n)
+			res := runChild(b, sim, n, aircallChildEnv(b, sim, n)...)
 			sim.Close()
 			mib := float64(res.VmHWMKiB) / 1024
 			peaks = append(peaks, mib)
@@ -154,10 +154,10 @@ func childPin(sim *graphsim.Server) string {
 }
 
 // runChild runs TestAuditChild in a new process of this test binary.
-func runChild(tb testing.TB, sim *graphsim.Server, n int) childResult {
+func runChild(tb testing.TB, sim *graphsim.Server, n int, extra ...string) childResult {
 	tb.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestAuditChild$", "-test.v")
-	cmd.Env = append(os.Environ(), "AUDIT_CHILD=1", "AUDIT_CHILD_GRAPH="+sim.URL(), "AUDIT_CHILD_PIN="+childPin(sim), "AUDIT_CHILD_USERS="+strconv.Itoa(n),
+	cmd.Env = append(append(os.Environ(), extra...), "AUDIT_CHILD=1", "AUDIT_CHILD_GRAPH="+sim.URL(), "AUDIT_CHILD_PIN="+childPin(sim), "AUDIT_CHILD_USERS="+strconv.Itoa(n),
 		"IDENTITY_ENDPOINT="+sim.IdentityEndpoint(), "IDENTITY_HEADER="+sim.IdentityHeader())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -203,6 +203,7 @@ func TestAuditChild(t *testing.T) {
 	sink := &countSink{}
 	job := &audit.Job{Directory: dir, Checkpoints: inmem.NewCheckpoints(), Events: sink, Scope: domain.ScopeAll,
 		Workers: 8, Budget: time.Hour, ProgressEvery: time.Hour}
+	childAircall(t, job)
 	rep, err := job.Run(context.Background(), audit.Request{})
 	if err != nil {
 		t.Fatal(err)

@@ -48,3 +48,7 @@ func TestPinStoreConformance(t *testing.T) {
 func TestDeliveriesConformance(t *testing.T) {
 	porttest.DeliveryLog(t, func(t *testing.T) domain.DeliveryLog { return newStore(t).Deliveries() })
 }
+
+func TestAircallUsersConformance(t *testing.T) {
+	porttest.AircallSnapshotStore(t, func(t *testing.T) domain.AircallSnapshotStore { return newStore(t).AircallUsers() })
+}

@@ -78,15 +78,23 @@ func (p *aircallPass) check(u *domain.User, kind domain.AssignmentKind, src doma
 	*out = append(*out, rules.Aircall(*u, src, claim, m, p.idx, p.now)...)
 }
 
-// noEntraAccess returns the findings of the Aircall users nobody marked.
-func (p *aircallPass) noEntraAccess() []domain.Finding {
-	var out []domain.Finding
+// noEntraAccess hands the findings of the Aircall users nobody marked to
+// fn, at most batch at a time (a large company's findings are never all in
+// memory at once).
+func (p *aircallPass) noEntraAccess(batch int, fn func([]domain.Finding) error) error {
+	out := make([]domain.Finding, 0, batch)
 	for i := 0; i < p.idx.Len(); i++ {
 		if !p.marked(i) {
 			out = append(out, rules.AircallNoEntraAccess(*p.idx.User(i), p.now))
 		}
+		if len(out) == batch || (i == p.idx.Len()-1 && len(out) > 0) {
+			if err := fn(out); err != nil {
+				return err
+			}
+			out = out[:0]
+		}
 	}
-	return out
+	return nil
 }
 
 // aircallPrepare loads (refreshing once per run) the Aircall snapshot and
@@ -168,15 +176,9 @@ func (s *invocation) aircallFinish(ctx context.Context, complete bool) error {
 	if !complete {
 		return s.saveMarks(ctx, st, p)
 	}
-	found := p.noEntraAccess()
-	for len(found) > 0 {
-		n := min(len(found), 500)
-		if err := s.rec.commit(ctx, found[:n], nil, nil, func(*runState) {}); err != nil {
-			return err
-		}
-		found = found[n:]
-	}
-	return nil
+	return p.noEntraAccess(500, func(fs []domain.Finding) error {
+		return s.rec.commit(ctx, fs, nil, nil, func(*runState) {})
+	})
 }
 
 // keepOpen re-sees the open findings of the kinds keep selects, so a run

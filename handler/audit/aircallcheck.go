@@ -46,8 +46,10 @@ func (j *Job) aircallSnapshot(ctx context.Context, since time.Time, full, dry bo
 	full = full || snap == nil || now.Sub(snap.FullAt) >= j.aircallFullEvery()
 	lctx := ctx
 	if !deadline.IsZero() {
+		// The deadline is on the job's clock: what is left of it bounds the
+		// listing on the real one.
 		var cancel context.CancelFunc
-		lctx, cancel = context.WithDeadline(ctx, deadline)
+		lctx, cancel = context.WithTimeout(ctx, max(deadline.Sub(now), 0))
 		defer cancel()
 	}
 	next, err := j.listAircall(lctx, snap, full, now)
@@ -167,7 +169,10 @@ func (j *Job) AircallCheck(ctx context.Context, req AircallCheckRequest) (*Airca
 		}
 		link = info.Next
 	}
-	found = append(found, p.noEntraAccess()...)
+	_ = p.noEntraAccess(500, func(fs []domain.Finding) error {
+		found = append(found, fs...)
+		return nil
+	})
 	slices.SortFunc(found, func(a, b domain.Finding) int {
 		if c := strings.Compare(string(a.Kind), string(b.Kind)); c != 0 {
 			return c

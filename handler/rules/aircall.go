@@ -95,11 +95,11 @@ func MatchAircall(u domain.User, claim string, x *AircallIndex) AircallMatch {
 
 // AircallApplies reports whether the Aircall checks concern the user: an
 // enabled account that may sign in (assigned directly or through a direct
-// group; AssignmentUnknown when the app was not found), with a claim value
-// to send. Everyone else is refused by Entra ID before Aircall is reached,
-// which the other rules report.
+// group), with a claim value to send. Everyone else — and everyone when the
+// app was not found (assignment unknown) — is refused by Entra ID before
+// Aircall is reached, which the other rules report.
 func AircallApplies(u domain.User, a domain.AssignmentKind, claim string) bool {
-	return !u.Removed && u.AccountEnabled && a != domain.AssignmentNone && strings.TrimSpace(claim) != ""
+	return !u.Removed && u.AccountEnabled && (a == domain.AssignmentDirect || a == domain.AssignmentGroup) && strings.TrimSpace(claim) != ""
 }
 
 // Aircall returns the person's Aircall finding given m (MatchAircall): none

@@ -140,32 +140,25 @@ func (j *Job) Diagnose(ctx context.Context, req Request) (*Diagnosis, error) {
 	now := j.now()
 	d := &Diagnosis{User: key, Ticket: req.Ticket, Source: req.Source, CheckedAt: now, Findings: []domain.Finding{}, Enqueued: []string{}}
 
-	// The user and the app-wide facts are independent: fetch them together.
+	// The user and the shared facts are independent: fetch them together.
 	var (
-		app         *appFacts
-		appErr      error
-		view        *aircallView
-		viewErr     error
-		done, done2 = make(chan struct{}), make(chan struct{})
+		sh   shared
+		done = make(chan struct{})
 	)
 	go func() {
 		defer close(done)
-		app, appErr = j.appFacts(ctx)
-	}()
-	go func() {
-		defer close(done2)
-		view, viewErr = j.aircallView(ctx)
+		sh = j.shared(ctx)
 	}()
 	u, assign, err := j.Directory.FindUser(ctx, key)
 	<-done
-	<-done2
 	notFound := domain.IsCode(err, domain.ENOTFOUND)
 	if err != nil && !notFound {
 		return nil, wrap(err, "look up %s in Entra ID", key)
 	}
-	if appErr != nil {
-		return nil, appErr
+	if sh.appErr != nil {
+		return nil, sh.appErr
 	}
+	app := sh.app
 
 	rc := rules.Context{Assignment: assign.Kind, ClaimSource: app.claim.Source, Now: now}
 	d.Facts.Claim = app.claim
@@ -180,7 +173,7 @@ func (j *Job) Diagnose(ctx context.Context, req Request) (*Diagnosis, error) {
 		d.Facts.EmailClaim = u.EmailClaim(rc.ClaimSource)
 		d.Findings = append(d.Findings, rules.Evaluate(u, rc)...)
 		var air []domain.Finding
-		d.Facts.Aircall, air = aircallSide(view, viewErr, u, assign.Kind, rc.ClaimSource, now)
+		d.Facts.Aircall, air = aircallSide(sh.aircall, sh.aircallErr, u, assign.Kind, rc.ClaimSource, now)
 		d.Findings = append(d.Findings, air...)
 	}
 	for _, f := range app.findings {
@@ -210,6 +203,27 @@ func (j *Job) Diagnose(ctx context.Context, req Request) (*Diagnosis, error) {
 		}
 	}
 	return d, nil
+}
+
+// shared are the facts every diagnosis shares: the app facts and the copy
+// of Aircall's users, each cached (package swr) and read at once.
+type shared struct {
+	app        *appFacts
+	appErr     error
+	aircall    *aircallView
+	aircallErr error
+}
+
+func (j *Job) shared(ctx context.Context) shared {
+	var sh shared
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sh.aircall, sh.aircallErr = j.aircallView(ctx)
+	}()
+	sh.app, sh.appErr = j.appFacts(ctx)
+	<-done
+	return sh
 }
 
 // enqueue publishes one remediation event per blocking finding of d and

@@ -98,18 +98,24 @@ func (a *AircallUsers) SaveAircallUsers(ctx context.Context, snap *domain.Aircal
 	if err := zw.Close(); err != nil {
 		return "", domain.Wrap(domain.EINTERNAL, err, "blob: compress the Aircall snapshot")
 	}
+	resp, err := a.s.cc.NewBlockBlobClient(aircallUsersBlob).Upload(ctx, nopSeekCloser(buf.Bytes()), &blockblob.UploadOptions{
+		HTTPHeaders:      &blob.HTTPHeaders{BlobContentType: to.Ptr("application/gzip")},
+		AccessConditions: ifETag(etag),
+	})
+	if err != nil {
+		return "", translate(err, "save the Aircall snapshot")
+	}
+	return string(*resp.ETag), nil
+}
+
+// ifETag is the write condition of the stores with optimistic concurrency:
+// create-only when etag is "", else replace only that version.
+func ifETag(etag string) *blob.AccessConditions {
 	cond := &blob.ModifiedAccessConditions{}
 	if etag == "" {
 		cond.IfNoneMatch = to.Ptr(azcore.ETagAny)
 	} else {
 		cond.IfMatch = to.Ptr(azcore.ETag(etag))
 	}
-	resp, err := a.s.cc.NewBlockBlobClient(aircallUsersBlob).Upload(ctx, nopSeekCloser(buf.Bytes()), &blockblob.UploadOptions{
-		HTTPHeaders:      &blob.HTTPHeaders{BlobContentType: to.Ptr("application/gzip")},
-		AccessConditions: &blob.AccessConditions{ModifiedAccessConditions: cond},
-	})
-	if err != nil {
-		return "", translate(err, "save the Aircall snapshot")
-	}
-	return string(*resp.ETag), nil
+	return &blob.AccessConditions{ModifiedAccessConditions: cond}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
@@ -73,15 +72,9 @@ func (s *Store) saveDoc(ctx context.Context, bb *blockblob.Client, data []byte, 
 	if err := s.EnsureContainer(ctx); err != nil {
 		return "", err
 	}
-	cond := &blob.ModifiedAccessConditions{}
-	if etag == "" {
-		cond.IfNoneMatch = to.Ptr(azcore.ETagAny)
-	} else {
-		cond.IfMatch = to.Ptr(azcore.ETag(etag))
-	}
 	resp, err := bb.Upload(ctx, nopSeekCloser(data), &blockblob.UploadOptions{
 		HTTPHeaders:      &blob.HTTPHeaders{BlobContentType: to.Ptr("application/json")},
-		AccessConditions: &blob.AccessConditions{ModifiedAccessConditions: cond},
+		AccessConditions: ifETag(etag),
 	})
 	if err != nil {
 		return "", translate(err, "save %s", what)

@@ -93,15 +93,9 @@ func (m *Snapshots) SetLatest(ctx context.Context, app domain.AppRef, l domain.L
 	if err != nil {
 		return "", domain.Wrap(domain.EINTERNAL, err, "blob: encode the latest metadata pointer")
 	}
-	cond := &blob.ModifiedAccessConditions{}
-	if etag == "" {
-		cond.IfNoneMatch = to.Ptr(azcore.ETagAny)
-	} else {
-		cond.IfMatch = to.Ptr(azcore.ETag(etag))
-	}
 	resp, err := m.s.cc.NewBlockBlobClient(p+"latest.json").Upload(ctx, nopSeekCloser(data), &blockblob.UploadOptions{
 		HTTPHeaders:      &blob.HTTPHeaders{BlobContentType: to.Ptr("application/json")},
-		AccessConditions: &blob.AccessConditions{ModifiedAccessConditions: cond},
+		AccessConditions: ifETag(etag),
 	})
 	if err != nil {
 		return "", translate(err, "update the latest metadata pointer of %s", app)

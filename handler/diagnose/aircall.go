@@ -8,7 +8,6 @@ import (
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/rules"
-	"github.com/identity-ops/aircall-entra-sso/handler/swr"
 )
 
 // DefaultAircallTTL is how long the diagnosis reuses its copy of the
@@ -50,13 +49,7 @@ func (j *Job) aircallView(ctx context.Context) (*aircallView, error) {
 	if j.Aircall == nil {
 		return nil, nil
 	}
-	j.aircallOnce.Do(func() {
-		ttl := j.AircallTTL
-		if ttl <= 0 {
-			ttl = DefaultAircallTTL
-		}
-		j.aircall = &swr.Value[*aircallView]{Load: j.loadAircall, TTL: ttl, MaxAge: 10 * ttl, Now: j.now}
-	})
+	j.aircallOnce.Do(func() { j.aircall = cached(j.loadAircall, j.AircallTTL, DefaultAircallTTL, j.now) })
 	return j.aircall.Get(ctx)
 }
 

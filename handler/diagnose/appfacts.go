@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
 	"github.com/identity-ops/aircall-entra-sso/handler/swr"
@@ -23,14 +24,18 @@ type appFacts struct {
 // refresh replaces them (up to 10 × the TTL), so a diagnosis waits on the
 // app-wide checks only the very first time (package swr).
 func (j *Job) appFacts(ctx context.Context) (*appFacts, error) {
-	j.factsOnce.Do(func() {
-		ttl := j.AppFactsTTL
-		if ttl <= 0 {
-			ttl = DefaultAppFactsTTL
-		}
-		j.facts = &swr.Value[*appFacts]{Load: j.loadFacts, TTL: ttl, MaxAge: 10 * ttl, Now: j.now}
-	})
+	j.factsOnce.Do(func() { j.facts = cached(j.loadFacts, j.AppFactsTTL, DefaultAppFactsTTL, j.now) })
 	return j.facts.Get(ctx)
+}
+
+// cached shares what load returns between diagnoses: fresh for ttl (def
+// when not positive), served stale up to 10 × ttl while one background
+// refresh replaces it.
+func cached[T any](load func(context.Context) (T, error), ttl, def time.Duration, now func() time.Time) *swr.Value[T] {
+	if ttl <= 0 {
+		ttl = def
+	}
+	return &swr.Value[T]{Load: load, TTL: ttl, MaxAge: 10 * ttl, Now: now}
 }
 
 // loadFacts reads the claim configuration and runs the app-wide checks,

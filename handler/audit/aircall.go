@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -114,6 +115,9 @@ func (s *invocation) aircallPrepare(ctx context.Context, eval *evaluator) {
 	}
 	if how != "" {
 		s.log.Info("audit: Aircall snapshot", "refresh", how, "users", len(snap.Users), "takenAt", snap.TakenAt)
+	}
+	if strings.HasPrefix(how, "kept") {
+		s.rec.note("the Aircall snapshot was not refreshed: " + how)
 	}
 	p := newAircallPass(rules.NewAircallIndex(snap.Users), eval.observed)
 	if st.Mode == ModeFull && !s.dry {

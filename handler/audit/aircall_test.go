@@ -305,3 +305,24 @@ func TestAircallLostMarksDecideNothing(t *testing.T) {
 		t.Errorf("%d no-entra-access published on a guess, e.g. %v", len(got), got[:min(len(got), 3)])
 	}
 }
+
+// Aircall down at the next run: the stored snapshot is used, the report
+// says so, and no finding changes.
+func TestAircallDownUsesStoredSnapshot(t *testing.T) {
+	p := newAircallPair(t, 181, 900)
+	first := p.f.run(t, audit.Request{})
+	p.f.sink.take(t)
+	p.air.FailNext(1000, 503)
+	rep := p.f.run(t, audit.Request{Full: true})
+	if !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.Contains(n, "the Aircall snapshot was not refreshed") }) {
+		t.Errorf("notes %q do not say the snapshot was not refreshed", rep.Notes)
+	}
+	if got := p.f.sink.take(t); len(got) != 0 {
+		t.Errorf("the run with Aircall down published %d events", len(got))
+	}
+	for _, k := range []domain.FindingKind{domain.FindingAircallEmailDiffers, domain.FindingAircallUserMissing, domain.FindingAircallNoEntraAccess} {
+		if rep.Counts[k] != first.Counts[k] || first.Counts[k] == 0 {
+			t.Errorf("open %s: %d, first run %d", k, rep.Counts[k], first.Counts[k])
+		}
+	}
+}

@@ -191,7 +191,7 @@ func (a *App) AuditJob() (*audit.Job, error) {
 		c := a.Config
 		job := &audit.Job{
 			Checkpoints: store.Checkpoints(), Reports: store.Reports(), Index: store.Reports(), Lock: store.Lock(), Events: sink, Outbox: outbox,
-			Claim: users.EmailClaim, Checks: a.appChecks(),
+			Claim: users.EmailClaim, Checks: a.appChecks(), People: users,
 			Scope: domain.AuditScope(c.AuditScope), Workers: c.AuditShards, Budget: c.AuditTimeBudget, Log: a.Log,
 		}
 		dir, err := graphrest.New(graphrest.Options{BaseURL: c.GraphBaseURL, Credential: a.Cred, Pin: a.PinnedApp,

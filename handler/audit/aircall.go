@@ -39,6 +39,9 @@ type aircallPass struct {
 	// broken is set when marks of an earlier invocation of the run were
 	// lost (it ended without saving them): no-entra-access is not decided.
 	broken bool
+	// added are the Aircall users this invocation's refresh added: a delta
+	// run looks up who they belong to (aircalldelta.go).
+	added []int
 }
 
 // aircallMarks is the saved form of the marks: the run, how many of its
@@ -107,19 +110,20 @@ func (s *invocation) aircallPrepare(ctx context.Context, eval *evaluator) {
 		return
 	}
 	st := s.rec.state()
-	snap, how, err := j.aircallSnapshot(ctx, st.StartedAt, false, s.dry, s.read.deadline)
+	snap, err := j.aircallSnapshot(ctx, st.StartedAt, false, s.dry, s.read.deadline)
 	if err != nil {
 		s.log.Warn("audit: the Aircall checks could not run", "error", err.Error())
 		s.rec.note("the Aircall checks could not run: " + domain.ErrorMessage(err))
 		return
 	}
-	if how != "" {
-		s.log.Info("audit: Aircall snapshot", "refresh", how, "users", len(snap.Users), "takenAt", snap.TakenAt)
+	if snap.how != "" {
+		s.log.Info("audit: Aircall snapshot", "refresh", snap.how, "users", len(snap.Users), "added", len(snap.added), "takenAt", snap.TakenAt)
 	}
-	if strings.HasPrefix(how, "kept") {
-		s.rec.note("the Aircall snapshot was not refreshed: " + how)
+	if strings.HasPrefix(snap.how, "kept") {
+		s.rec.note("the Aircall snapshot was not refreshed: " + snap.how)
 	}
 	p := newAircallPass(rules.NewAircallIndex(snap.Users), eval.observed)
+	p.added = snap.added
 	if st.Mode == ModeFull && !s.dry {
 		s.loadMarks(ctx, st, p)
 	}
@@ -164,6 +168,9 @@ func (s *invocation) aircallFinish(ctx context.Context, complete bool) error {
 	st := s.rec.state()
 	p := s.read.eval.aircall
 	if st.Mode != ModeFull {
+		if complete {
+			return s.aircallNewUsers(ctx, p)
+		}
 		return nil
 	}
 	if !p.usable() || p.broken {

@@ -17,6 +17,7 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/handler/aircall"
 	"github.com/identity-ops/aircall-entra-sso/handler/audit"
 	"github.com/identity-ops/aircall-entra-sso/handler/domain"
+	"github.com/identity-ops/aircall-entra-sso/handler/graph/lookup"
 	"github.com/identity-ops/aircall-entra-sso/handler/inmem"
 )
 
@@ -324,5 +325,58 @@ func TestAircallDownUsesStoredSnapshot(t *testing.T) {
 		if rep.Counts[k] != first.Counts[k] || first.Counts[k] == 0 {
 			t.Errorf("open %s: %d, first run %d", k, rep.Counts[k], first.Counts[k])
 		}
+	}
+}
+
+// A delta run reads only changed Entra users; Aircall users created since
+// the last run are looked up (by UPN or mail) so their people are checked
+// again: one created with a person's mail raises email-differs at once, one
+// created with a person's claim value closes their user-missing.
+func TestAircallDeltaChecksPeopleOfNewAircallUsers(t *testing.T) {
+	p := newAircallPair(t, 183, 1500)
+	dir, err := lookup.New(lookup.Options{BaseURL: p.f.sim.URL(), Credential: p.f.sim.Credential(), CacheFor: time.Nanosecond,
+		ClientOptions: policy.ClientOptions{Retry: fastRetry()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.f.job.People = dir
+	first := p.f.run(t, audit.Request{})
+	p.f.sink.take(t)
+	var withMail, fixed graphsim.User
+	for _, l := range p.want {
+		upn, ok := strings.CutPrefix(l, "aircall.user-missing ")
+		if !ok {
+			continue
+		}
+		u, _ := p.f.sim.Tenant().User(upn)
+		switch {
+		case withMail.ID == "" && u.Mail != "" && !strings.EqualFold(u.Mail, upn) && !strings.Contains(upn, "#EXT#"):
+			withMail = u
+		case fixed.ID == "" && u.Mail != "":
+			fixed = u
+		}
+	}
+	if withMail.ID == "" || fixed.ID == "" {
+		t.Fatal("the seeded pair has no user-missing person with a mail that differs from the UPN")
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	p.air.PutUsers(aircallsim.User{ID: 800_001, Email: withMail.Mail, CreatedAt: now},
+		aircallsim.User{ID: 800_002, Email: strings.ToUpper(fixed.UserPrincipalName), CreatedAt: now})
+
+	rep := p.f.run(t, audit.Request{})
+	if rep.Mode != audit.ModeDelta {
+		t.Fatalf("second run is %s, want a delta", rep.Mode)
+	}
+	diff(t, "events of the delta run", aircallOnly(p.f.sink.take(t)), []string{"aircall.email-differs " + withMail.UserPrincipalName})
+	if got, want := rep.Counts[domain.FindingAircallUserMissing], first.Counts[domain.FindingAircallUserMissing]-2; got != want {
+		t.Errorf("open user-missing after the delta: %d, want %d", got, want)
+	}
+	if got, want := rep.Counts[domain.FindingAircallEmailDiffers], first.Counts[domain.FindingAircallEmailDiffers]+1; got != want {
+		t.Errorf("open email-differs after the delta: %d, want %d", got, want)
+	}
+	// The people's other findings are kept: a full rerun publishes nothing.
+	p.f.run(t, audit.Request{Full: true})
+	if got := p.f.sink.take(t); len(got) != 0 {
+		t.Errorf("the full rerun published %v", got[:min(len(got), 3)])
 	}
 }

@@ -25,23 +25,33 @@ func (j *Job) aircallFullEvery() time.Duration {
 	return DefaultAircallFullEvery
 }
 
+// snapshotRead is the Aircall snapshot a run checks against: how it was
+// refreshed ("" not at all, "incremental", "full", or why the stored copy
+// was kept) and which of its users the refresh added (indices into Users;
+// none when there was no earlier copy).
+type snapshotRead struct {
+	*domain.AircallSnapshot
+	how   string
+	added []int
+}
+
 // aircallSnapshot returns the stored Aircall snapshot, refreshed first
 // when it was taken before since (so once per run): incrementally from its
 // newest user, in full when asked, when none exists or the last full
 // listing is older than AircallFullEvery. The refresh stops at deadline
 // (zero: none); a refresh that fails keeps the stored copy (how says so),
 // unless there is none or Aircall refused the credentials.
-func (j *Job) aircallSnapshot(ctx context.Context, since time.Time, full, dry bool, deadline time.Time) (*domain.AircallSnapshot, string, error) {
+func (j *Job) aircallSnapshot(ctx context.Context, since time.Time, full, dry bool, deadline time.Time) (*snapshotRead, error) {
 	snap, etag, err := j.AircallSnapshots.LoadAircallUsers(ctx)
 	if err != nil && !domain.IsCode(err, domain.ENOTFOUND) {
-		return nil, "", fmt.Errorf("load the Aircall snapshot: %w", err)
+		return nil, fmt.Errorf("load the Aircall snapshot: %w", err)
 	}
 	if err != nil {
 		snap, etag = nil, ""
 	}
 	now := j.now().UTC()
 	if snap != nil && !full && !snap.TakenAt.Before(since) {
-		return snap, "", nil
+		return &snapshotRead{AircallSnapshot: snap}, nil
 	}
 	full = full || snap == nil || now.Sub(snap.FullAt) >= j.aircallFullEvery()
 	lctx := ctx
@@ -55,24 +65,43 @@ func (j *Job) aircallSnapshot(ctx context.Context, since time.Time, full, dry bo
 	next, err := j.listAircall(lctx, snap, full, now)
 	if err != nil {
 		if snap == nil || errors.Is(err, domain.ErrAircallCredentials) {
-			return nil, "", fmt.Errorf("read the Aircall users: %w", err)
+			return nil, fmt.Errorf("read the Aircall users: %w", err)
 		}
 		j.log().Warn("audit: the Aircall snapshot refresh failed; using the stored copy", "takenAt", snap.TakenAt, "error", err.Error())
-		return snap, "kept the copy of " + snap.TakenAt.Format(time.RFC3339) + " (refresh failed: " + domain.ErrorMessage(err) + ")", nil
+		return &snapshotRead{AircallSnapshot: snap, how: "kept the copy of " + snap.TakenAt.Format(time.RFC3339) + " (refresh failed: " + domain.ErrorMessage(err) + ")"}, nil
 	}
-	how := "incremental"
+	read := &snapshotRead{AircallSnapshot: next, how: "incremental", added: addedUsers(snap, next)}
 	if full {
-		how = "full"
+		read.how = "full"
 	}
 	if dry {
-		return next, how, nil
+		return read, nil
 	}
 	if _, err := j.AircallSnapshots.SaveAircallUsers(ctx, next, etag); err != nil {
 		// Another run saved one meanwhile, or storage failed: this run
 		// still checks against what it read.
 		j.log().Warn("audit: could not save the Aircall snapshot", "error", err.Error())
 	}
-	return next, how, nil
+	return read, nil
+}
+
+// addedUsers lists the users of next that old did not have (none without
+// an old copy: then nothing is "new").
+func addedUsers(old, next *domain.AircallSnapshot) []int {
+	if old == nil {
+		return nil
+	}
+	had := make(map[int64]struct{}, len(old.Users))
+	for _, u := range old.Users {
+		had[u.ID] = struct{}{}
+	}
+	var out []int
+	for i, u := range next.Users {
+		if _, ok := had[u.ID]; !ok {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // listAircall lists every Aircall user (full) or those created since the
@@ -133,7 +162,7 @@ func (j *Job) AircallCheck(ctx context.Context, req AircallCheckRequest) (*Airca
 		return nil, domain.FieldError("AIRCALL_API_ID", "the Aircall checks are off: set AIRCALL_API_ID and AIRCALL_API_TOKEN")
 	}
 	start := j.now()
-	snap, how, err := j.aircallSnapshot(ctx, start.Add(time.Second), req.FullRefresh, false, time.Time{})
+	snap, err := j.aircallSnapshot(ctx, start.Add(time.Second), req.FullRefresh, false, time.Time{})
 	if err != nil {
 		return nil, fmt.Errorf("aircall-check: %w", err)
 	}
@@ -152,7 +181,7 @@ func (j *Job) AircallCheck(ctx context.Context, req AircallCheckRequest) (*Airca
 		return nil, fmt.Errorf("aircall-check: read who is assigned to the Aircall app: %w", err)
 	}
 	rep := &AircallCheckReport{AircallUsers: len(snap.Users), SnapshotTakenAt: snap.TakenAt, SnapshotFullAt: snap.FullAt,
-		Refresh: how, ClaimSource: src, Counts: map[domain.FindingKind]int{}}
+		Refresh: snap.how, ClaimSource: src, Counts: map[domain.FindingKind]int{}}
 	p := newAircallPass(rules.NewAircallIndex(snap.Users), start.UTC())
 	var found []domain.Finding
 	for link, first := "", true; first || link != ""; first = false {

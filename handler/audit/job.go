@@ -78,6 +78,10 @@ type Job struct {
 	Aircall          domain.AircallDirectory
 	AircallSnapshots domain.AircallSnapshotStore
 	AircallFullEvery time.Duration
+	// People looks one person up by UPN or mail: a delta run checks again
+	// the people of the Aircall users created since the last run
+	// (aircalldelta.go). nil leaves them to the next full scan.
+	People domain.UserDirectory
 	// Scope is "assigned" (default) or "all".
 	Scope domain.AuditScope
 	// Workers is the number of shards read at once (default 32); it is

@@ -150,6 +150,7 @@ type AircallCheckReport struct {
 	Counts          map[domain.FindingKind]int `json:"counts"`
 	Findings        []domain.Finding           `json:"findings"`
 	Truncated       bool                       `json:"truncated,omitempty"`
+	Notes           []string                   `json:"notes,omitempty"`
 }
 
 // AircallCheck runs the Aircall pass alone: it refreshes the Aircall
@@ -182,6 +183,9 @@ func (j *Job) AircallCheck(ctx context.Context, req AircallCheckRequest) (*Airca
 	}
 	rep := &AircallCheckReport{AircallUsers: len(snap.Users), SnapshotTakenAt: snap.TakenAt, SnapshotFullAt: snap.FullAt,
 		Refresh: snap.how, ClaimSource: src, Counts: map[domain.FindingKind]int{}}
+	if !acc.known {
+		rep.Notes = append(rep.Notes, "the Aircall app was not found in Entra ID: nobody may sign in with SSO, so no person is checked and every Aircall user is without Entra access")
+	}
 	p := newAircallPass(rules.NewAircallIndex(snap.Users), start.UTC())
 	var found []domain.Finding
 	for link, first := "", true; first || link != ""; first = false {

@@ -84,6 +84,9 @@ func (c *aircallCheckCmd) Run(ctx context.Context, jobs Jobs, out io.Writer) err
 			fmt.Fprintf(out, "%s  %s: %s\n", k, f.Subject, f.Summary)
 		}
 	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(out, "Note: %s\n", n)
+	}
 	if rep.Truncated {
 		fmt.Fprintf(out, "(findings listed up to the report's row limit; counts are complete)\n")
 	}

@@ -42,3 +42,14 @@ func TestAircallSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestAircallHTTPRefusedInAzure(t *testing.T) {
+	m := valid()
+	m["WEBSITE_INSTANCE_ID"] = "5d4e0000"
+	m["AIRCALL_API_BASE_URL"] = "http://127.0.0.1:4010"
+	_, err := load(m)
+	var se *config.SettingError
+	if err == nil || !errors.As(err, &se) || !strings.Contains(err.Error(), "AIRCALL_API_BASE_URL must be https in Azure") {
+		t.Fatalf("loopback Aircall API in Azure: %v", err)
+	}
+}

@@ -68,12 +68,13 @@ func newReplay(tb testing.TB, n int) *replay {
 	tb.Helper()
 	r := &replay{users: n, pages: (n + 998) / 999}
 	type u struct {
-		ID                string  `json:"id"`
-		UserPrincipalName string  `json:"userPrincipalName"`
-		Mail              *string `json:"mail"`
-		DisplayName       string  `json:"displayName"`
-		AccountEnabled    bool    `json:"accountEnabled"`
-		UserType          string  `json:"userType"`
+		ID                string   `json:"id"`
+		UserPrincipalName string   `json:"userPrincipalName"`
+		Mail              *string  `json:"mail"`
+		DisplayName       string   `json:"displayName"`
+		AccountEnabled    bool     `json:"accountEnabled"`
+		UserType          string   `json:"userType"`
+		ProxyAddresses    []string `json:"proxyAddresses"`
 	}
 	for p := 0; p < 8; p++ {
 		list := make([]u, 999)
@@ -88,8 +89,16 @@ func newReplay(tb testing.TB, n int) *replay {
 				m := fmt.Sprintf("pn%06d@contoso.fr", k)
 				mail = &m
 			}
+			// Mailboxes have their primary SMTP address; some an alias too.
+			proxies := []string{}
+			if mail != nil {
+				proxies = append(proxies, "SMTP:"+*mail)
+				if k%20 == 1 {
+					proxies = append(proxies, "smtp:"+upn)
+				}
+			}
 			list[i] = u{ID: fmt.Sprintf("%08x-1111-4222-8333-%012x", k, k*7919), UserPrincipalName: upn, Mail: mail,
-				DisplayName: fmt.Sprintf("Person Number%06d", k), AccountEnabled: k%30 != 0, UserType: "Member"}
+				DisplayName: fmt.Sprintf("Person Number%06d", k), AccountEnabled: k%30 != 0, UserType: "Member", ProxyAddresses: proxies}
 		}
 		b, _ := json.Marshal(list)
 		r.value = append(r.value, b)
@@ -146,7 +155,7 @@ func (r *replay) serve(w http.ResponseWriter, req *http.Request) {
 	k, _ := strconv.Atoi(req.URL.Query().Get("$skiptoken"))
 	w.Header().Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
 	var b strings.Builder
-	b.WriteString(`{"@odata.context":"` + r.srv.URL + `/v1.0/$metadata#users(id,userPrincipalName,mail,displayName,accountEnabled,userType)"`)
+	b.WriteString(`{"@odata.context":"` + r.srv.URL + `/v1.0/$metadata#users(id,userPrincipalName,mail,displayName,accountEnabled,userType,proxyAddresses)"`)
 	if k+1 < r.pages {
 		b.WriteString(`,"@odata.nextLink":"` + r.srv.URL + `/v1.0/users?$select=` + graphrest.UserSelect + `&$top=999&$skiptoken=` + strconv.Itoa(k+1) + `"`)
 	}
@@ -217,12 +226,13 @@ func pagerScan(tb testing.TB, base string) scanner {
 func plainScan(base string) scanner {
 	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	type user struct {
-		ID                string `json:"id"`
-		UserPrincipalName string `json:"userPrincipalName"`
-		Mail              string `json:"mail"`
-		DisplayName       string `json:"displayName"`
-		AccountEnabled    bool   `json:"accountEnabled"`
-		UserType          string `json:"userType"`
+		ID                string   `json:"id"`
+		UserPrincipalName string   `json:"userPrincipalName"`
+		Mail              string   `json:"mail"`
+		DisplayName       string   `json:"displayName"`
+		AccountEnabled    bool     `json:"accountEnabled"`
+		UserType          string   `json:"userType"`
+		ProxyAddresses    []string `json:"proxyAddresses"`
 	}
 	return func(ctx context.Context) (int, error) {
 		n := 0
@@ -244,7 +254,7 @@ func plainScan(base string) scanner {
 				case "value":
 					_, _ = dec.Token()
 					for dec.More() {
-						u = user{}
+						u = user{ProxyAddresses: u.ProxyAddresses[:0]}
 						if err := dec.Decode(&u); err != nil {
 							resp.Body.Close()
 							return n, err

@@ -380,3 +380,27 @@ func TestAircallDeltaChecksPeopleOfNewAircallUsers(t *testing.T) {
 		t.Errorf("the full rerun published %v", got[:min(len(got), 3)])
 	}
 }
+
+// Refused credentials turn the checks off for the run, with a note that
+// names the settings and never the secret.
+func TestAircallRefusedCredentialsNoted(t *testing.T) {
+	p := newAircallPair(t, 185, 300)
+	bad, err := aircall.New(aircall.Options{BaseURL: p.air.URL(), APIID: p.air.APIID(), APIToken: "wrong-token-5f2c9a", RateLimit: 10000, RateWindow: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.f.job.Aircall = bad
+	rep := p.f.run(t, audit.Request{})
+	var note string
+	for _, n := range rep.Notes {
+		if strings.Contains(n, "Aircall checks could not run") {
+			note = n
+		}
+	}
+	if note == "" || !strings.Contains(note, "AIRCALL_API_ID") || strings.Contains(note, "wrong-token-5f2c9a") {
+		t.Errorf("notes %q: want one naming AIRCALL_API_ID without the token", rep.Notes)
+	}
+	if got := aircallOnly(p.f.sink.take(t)); len(got) != 0 {
+		t.Errorf("Aircall findings with refused credentials: %v", got[:min(len(got), 3)])
+	}
+}

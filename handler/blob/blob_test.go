@@ -1,6 +1,9 @@
 package blob_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"context"
 	"strings"
 	"testing"
 
@@ -51,4 +54,42 @@ func TestDeliveriesConformance(t *testing.T) {
 
 func TestAircallUsersConformance(t *testing.T) {
 	porttest.AircallSnapshotStore(t, func(t *testing.T) domain.AircallSnapshotStore { return newStore(t).AircallUsers() })
+}
+
+// A stored Aircall snapshot that is not what we wrote is EUPSTREAM with a
+// message that says what to do; never a panic or a partial snapshot.
+func TestAircallUsersCorrupt(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	if err := s.EnsureContainer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string][]byte{
+		"not gzip":         []byte(`{"users":[]}`),
+		"gzip, not JSON":   gz(t, []byte("<users/>")),
+		"a user not a row": gz(t, []byte(`{"takenAt":"2026-11-30T02:00:00Z","users":[{"id":1}]}`)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := s.ContainerClient().NewBlockBlobClient("aircall/users.json.gz").UploadBuffer(ctx, body, nil); err != nil {
+				t.Fatal(err)
+			}
+			snap, _, err := s.AircallUsers().LoadAircallUsers(ctx)
+			if !domain.IsCode(err, domain.EUPSTREAM) || snap != nil || !strings.Contains(err.Error(), "delete it") {
+				t.Fatalf("got %v, %v; want EUPSTREAM saying what to do", snap, err)
+			}
+		})
+	}
+}
+
+func gz(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	if _, err := w.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -42,15 +42,19 @@ type aircallPass struct {
 	// added are the Aircall users this invocation's refresh added: a delta
 	// run looks up who they belong to (aircalldelta.go).
 	added []int
+	// takenAt is the snapshot's: marks saved against another snapshot (one
+	// handler aircall-check refreshed meanwhile) are not trusted.
+	takenAt time.Time
 }
 
 // aircallMarks is the saved form of the marks: the run, how many of its
 // pages they cover, and the marked Aircall ids (8 bytes each, base64).
 type aircallMarks struct {
-	RunID  string `json:"runId"`
-	Pages  int    `json:"pages"`
-	Broken bool   `json:"broken,omitempty"`
-	IDs    string `json:"ids,omitempty"`
+	RunID      string    `json:"runId"`
+	Pages      int       `json:"pages"`
+	SnapshotAt time.Time `json:"snapshotAt"`
+	Broken     bool      `json:"broken,omitempty"`
+	IDs        string    `json:"ids,omitempty"`
 }
 
 func newAircallPass(idx *rules.AircallIndex, now time.Time) *aircallPass {
@@ -123,7 +127,7 @@ func (s *invocation) aircallPrepare(ctx context.Context, eval *evaluator) {
 		s.rec.note("the Aircall snapshot was not refreshed: " + snap.how)
 	}
 	p := newAircallPass(rules.NewAircallIndex(snap.Users), eval.observed)
-	p.added = snap.added
+	p.added, p.takenAt = snap.added, snap.TakenAt
 	if st.Mode == ModeFull && !s.dry {
 		s.loadMarks(ctx, st, p)
 	}
@@ -144,7 +148,7 @@ func (s *invocation) loadMarks(ctx context.Context, st *runState, p *aircallPass
 		return
 	}
 	raw, err := base64.StdEncoding.DecodeString(m.IDs)
-	if err != nil || len(raw)%8 != 0 || m.Pages != st.Pages || m.Broken {
+	if err != nil || len(raw)%8 != 0 || m.Pages != st.Pages || m.Broken || !m.SnapshotAt.Equal(p.takenAt) {
 		p.broken = true
 		return
 	}
@@ -210,6 +214,9 @@ func (s *invocation) saveMarks(ctx context.Context, st *runState, p *aircallPass
 		return nil
 	}
 	m := aircallMarks{RunID: st.RunID, Pages: st.Pages, Broken: !p.usable() || p.broken}
+	if p.usable() {
+		m.SnapshotAt = p.takenAt
+	}
 	if p.usable() {
 		var buf []byte
 		for i := 0; i < p.idx.Len(); i++ {

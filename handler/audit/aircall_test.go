@@ -404,3 +404,36 @@ func TestAircallRefusedCredentialsNoted(t *testing.T) {
 		t.Errorf("Aircall findings with refused credentials: %v", got[:min(len(got), 3)])
 	}
 }
+
+// handler aircall-check refreshing the snapshot in the middle of a full run
+// makes the run's marks untrustworthy: no-entra-access is not decided.
+func TestAircallSnapshotChangedMidRun(t *testing.T) {
+	p := newAircallPair(t, 187, 5000)
+	var clock atomic.Int64
+	p.f.job.Now = func() time.Time {
+		return time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC).Add(time.Duration(clock.Load()) * time.Minute)
+	}
+	p.f.job.Budget = 10 * time.Minute
+	p.f.job.Directory = &ticker{BulkDirectory: p.f.bulk, clock: &clock}
+	if rep := p.f.run(t, audit.Request{}); rep.Complete {
+		t.Fatal("the full run fitted one invocation; make the budget smaller")
+	}
+	p.f.job.Directory = p.f.bulk // aircall-check reads every user at once
+	if _, err := p.f.job.AircallCheck(context.Background(), audit.AircallCheckRequest{FullRefresh: true}); err != nil {
+		t.Fatal(err)
+	}
+	p.f.job.Directory = &ticker{BulkDirectory: p.f.bulk, clock: &clock}
+	var rep *audit.Report
+	for i := 0; rep == nil || !rep.Complete; i++ {
+		if i > 20 {
+			t.Fatal("the run never completed")
+		}
+		rep = p.f.run(t, audit.Request{})
+	}
+	if !slices.ContainsFunc(rep.Notes, func(n string) bool { return strings.Contains(n, "were not decided this run") }) {
+		t.Errorf("notes %q do not say no-entra-access was not decided", rep.Notes)
+	}
+	if got := slices.DeleteFunc(aircallOnly(p.f.sink.take(t)), func(s string) bool { return !strings.HasPrefix(s, "aircall.no-entra-access") }); len(got) > 0 {
+		t.Errorf("%d no-entra-access published against a changed snapshot", len(got))
+	}
+}

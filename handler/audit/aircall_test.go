@@ -335,6 +335,7 @@ func TestAircallDownUsesStoredSnapshot(t *testing.T) {
 func TestAircallDeltaChecksPeopleOfNewAircallUsers(t *testing.T) {
 	p := newAircallPair(t, 183, 1500)
 	dir, err := lookup.New(lookup.Options{BaseURL: p.f.sim.URL(), Credential: p.f.sim.Credential(), CacheFor: time.Nanosecond,
+		Pin: p.f.sim.Tenant().FirstAppPin, Owner: graphsim.Caller,
 		ClientOptions: policy.ClientOptions{Retry: fastRetry()}})
 	if err != nil {
 		t.Fatal(err)

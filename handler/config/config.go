@@ -128,15 +128,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	l.loadCloud(c)
 	l.distinctSecrets(c.WebhookSecrets)
-	id, idOK := l.secret("AIRCALL_API_ID")
-	token, tokenOK := l.secret("AIRCALL_API_TOKEN")
-	c.AircallAPIID, c.AircallAPIToken = id, token
-	if c.InAzure && strings.HasPrefix(c.AircallBaseURL, "http://") {
-		l.fail("AIRCALL_API_BASE_URL", "must be https in Azure (http is for the local simulator only)", c.AircallBaseURL)
-	}
-	if (id == "") != (token == "") && idOK && tokenOK {
-		l.fail("AIRCALL_API_TOKEN", "AIRCALL_API_ID and AIRCALL_API_TOKEN go together: set both (the Aircall checks) or neither", "")
-	}
+	l.loadAircall(c)
 	if strings.TrimSpace(getenv("ENTRA_TENANT_ID")) == "" {
 		l.missing("ENTRA_TENANT_ID")
 	}

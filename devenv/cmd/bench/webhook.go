@@ -12,6 +12,7 @@ import (
 	"github.com/identity-ops/aircall-entra-sso/devenv/devhost"
 	"github.com/identity-ops/aircall-entra-sso/devenv/devtest"
 	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
+	"github.com/identity-ops/aircall-entra-sso/handler/blob"
 )
 
 const benchZendeskSecret = "bench-zendesk-signing-secret-0123456789"
@@ -79,12 +80,22 @@ func webhookRun(b *bench, loadgen string, latency, dur time.Duration) (*loadResu
 	if len(apps) == 0 {
 		return nil, 0, fmt.Errorf("the simulator seeded no app")
 	}
+	// The seeded app was adopted by an operator earlier (`handler provision
+	// --adopt`): it is the pinned app the diagnosis reads.
+	container := devtest.UniqueName("bench-")
+	store, err := blob.New(blob.Options{ConnectionString: devtest.Env("DEVENV_BLOB_CONNECTION_STRING"), Container: container})
+	if err != nil {
+		return nil, 0, err
+	}
+	if _, err := store.Pins().SavePin(context.Background(), apps[0].Pin(), ""); err != nil {
+		return nil, 0, fmt.Errorf("pin the seeded app: %w", err)
+	}
 	env := []string{
 		"ENTRA_TENANT_ID=" + sim.TenantID(), "GRAPH_BASE_URL=" + sim.URL(), "LOGIN_AUTHORITY=" + sim.URL(),
 		"IDENTITY_ENDPOINT=" + sim.IdentityEndpoint(), "IDENTITY_HEADER=" + sim.IdentityHeader(),
 		"AZURE_TOKEN_CREDENTIALS=ManagedIdentityCredential", "APP_ID=" + apps[0].AppID,
 		"BLOB_CONNECTION_STRING=" + devtest.Env("DEVENV_BLOB_CONNECTION_STRING"), "BLOB_SERVICE_URL=",
-		"BLOB_CONTAINER=" + devtest.UniqueName("bench-"),
+		"BLOB_CONTAINER=" + container,
 		"SERVICEBUS_CONNECTION_STRING=" + devtest.Env("DEVENV_SERVICEBUS_CONNECTION_STRING"), "SERVICEBUS_NAMESPACE=",
 		"WEBHOOK_SECRET_ZENDESK=" + benchZendeskSecret, "LOG_LEVEL=warn",
 	}

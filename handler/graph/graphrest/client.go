@@ -26,7 +26,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -240,94 +239,6 @@ func (c *Client) resolve(link string) (string, error) {
 	// Graph's links name graph.microsoft.com even when reached through
 	// another host name of the same cloud; follow only our own base.
 	return "", domain.Errorf(domain.EUPSTREAM, "graph: refusing to follow a link off %s", c.base)
-}
-
-// callbackError marks an error returned by the caller's callback, which is
-// passed through unchanged.
-type callbackError struct{ err error }
-
-func (e callbackError) Error() string { return e.err.Error() }
-
-// walkPage walks {"@odata.nextLink":…, "@odata.deltaLink":…,
-// "@odata.count":…, "value":[…]} in any key order, skipping other keys.
-func walkPage(dec *json.Decoder, onValue func(*json.Decoder) error) (PageInfo, int64, error) {
-	var info PageInfo
-	count := int64(-1)
-	if err := expectDelim(dec, '{'); err != nil {
-		return info, count, err
-	}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return info, count, err
-		}
-		key, _ := t.(string)
-		switch key {
-		case "value":
-			if err := expectDelim(dec, '['); err != nil {
-				return info, count, err
-			}
-			for dec.More() {
-				if err := onValue(dec); err != nil {
-					return info, count, err
-				}
-				info.Items++
-			}
-			if err := expectDelim(dec, ']'); err != nil {
-				return info, count, err
-			}
-		case "@odata.nextLink", "@odata.deltaLink":
-			var s string
-			if err := dec.Decode(&s); err != nil {
-				return info, count, err
-			}
-			if key == "@odata.nextLink" {
-				info.Next = s
-			} else {
-				info.DeltaLink = s
-			}
-		case "@odata.count":
-			if err := dec.Decode(&count); err != nil {
-				return info, count, err
-			}
-		default:
-			if err := skipValue(dec); err != nil {
-				return info, count, err
-			}
-		}
-	}
-	return info, count, expectDelim(dec, '}')
-}
-
-func expectDelim(dec *json.Decoder, want json.Delim) error {
-	t, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if d, ok := t.(json.Delim); !ok || d != want {
-		return fmt.Errorf("expected %q, got %v", want, t)
-	}
-	return nil
-}
-
-// skipValue consumes one JSON value of any shape without keeping it.
-func skipValue(dec *json.Decoder) error {
-	depth := 0
-	for {
-		t, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		switch t {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-		if depth == 0 {
-			return nil
-		}
-	}
 }
 
 // readPermissions are the Graph permissions the reads need, for EFORBIDDEN.

@@ -5,17 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/identity-ops/aircall-entra-sso/devenv/devhost"
 	"github.com/identity-ops/aircall-entra-sso/devenv/devtest"
 	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 	"github.com/identity-ops/aircall-entra-sso/handler/app"
@@ -62,48 +58,15 @@ func TestEveryFunctionThroughTheHost(t *testing.T) {
 	}()
 	// The tenant's seeded app was adopted by an operator earlier
 	// (`handler provision --adopt`): it is the pinned app.
-	store, err := a.BlobStore()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Pins().SavePin(context.Background(), sim.Tenant().Apps()[0].Pin(), ""); err != nil {
-		t.Fatal(err)
-	}
-	h, err := devhost.New(devhost.Options{AppRoot: filepath.Join(devhost.RepoRoot(), "functions"), Handler: a.Handler(),
-		FunctionKey: fnKey, MasterKey: masterKey})
-	if err != nil {
-		t.Fatal(err)
-	}
+	pinSeededApp(t, a, sim)
 	ctx := context.Background()
-	if err := h.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := h.Stop(); err != nil {
-			t.Errorf("stop: %v", err)
-		}
-	}()
-	front := httptest.NewServer(h)
-	defer front.Close()
+	h, base := serveThroughHost(t, a)
 	call := func(method, path, body string, header http.Header) (int, []byte) {
 		t.Helper()
-		req, err := http.NewRequest(method, front.URL+path, strings.NewReader(body))
+		resp, b, err := hostRequest(base, method, path, body, header)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for k := range header {
-			req.Header.Set(k, header.Get(k))
-		}
-		req.Header.Set("x-functions-key", fnKey)
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, b
 	}
 	timer := func(name string) {

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -17,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/identity-ops/aircall-entra-sso/devenv/devhost"
 	"github.com/identity-ops/aircall-entra-sso/devenv/devtest"
 	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 	"github.com/identity-ops/aircall-entra-sso/handler/app"
@@ -65,40 +62,17 @@ func TestConcurrentReplayedWebhooks(t *testing.T) {
 	a := app.New(cfg, sim.Credential(), slog.New(slog.DiscardHandler), app.WithVersion("test", "replay_test"))
 	defer a.Close(context.Background())
 	// The tenant's seeded app is the pinned app (as in TestEveryFunctionThroughTheHost).
-	store, err := a.BlobStore()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.Pins().SavePin(context.Background(), sim.Tenant().Apps()[0].Pin(), ""); err != nil {
-		t.Fatal(err)
-	}
-	h, err := devhost.New(devhost.Options{AppRoot: filepath.Join(devhost.RepoRoot(), "functions"), Handler: a.Handler(),
-		FunctionKey: fnKey, MasterKey: masterKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer h.Stop()
-	front := httptest.NewServer(h)
-	defer front.Close()
+	pinSeededApp(t, a, sim)
+	_, base := serveThroughHost(t, a)
 
 	body := []byte(fmt.Sprintf(`{"webhookEvent":"jira:issue_created","issue":{"key":"HELP-1","fields":{"reporter":{"emailAddress":%q}}}}`, user.UserPrincipalName))
 	signed := webhook.Sign(webhook.Jira, []byte(jiraSecret), time.Now(), body)
 	send := func() (int, answer) {
-		req, _ := http.NewRequest(http.MethodPost, front.URL+"/api/webhooks/jira", strings.NewReader(string(body)))
-		for k := range signed {
-			req.Header.Set(k, signed.Get(k))
-		}
-		req.Header.Set("x-functions-key", fnKey)
-		resp, err := http.DefaultClient.Do(req)
+		resp, b, err := hostRequest(base, http.MethodPost, "/api/webhooks/jira", string(body), signed)
 		if err != nil {
 			t.Error(err)
 			return 0, answer{}
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
 		var a answer
 		_ = json.Unmarshal(b, &a)
 		return resp.StatusCode, a

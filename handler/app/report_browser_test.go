@@ -3,10 +3,8 @@ package app_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,7 +16,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/identity-ops/aircall-entra-sso/devenv/browser"
-	"github.com/identity-ops/aircall-entra-sso/devenv/devhost"
 	"github.com/identity-ops/aircall-entra-sso/devenv/devtest"
 	"github.com/identity-ops/aircall-entra-sso/devenv/graphsim"
 	"github.com/identity-ops/aircall-entra-sso/handler/app"
@@ -50,30 +47,13 @@ func TestReportPageThroughTheHost(t *testing.T) {
 	}
 	a := app.New(cfg, sim.Credential(), slog.New(slog.DiscardHandler))
 	t.Cleanup(func() { _ = a.Close(context.Background()) })
-	h, err := devhost.New(devhost.Options{AppRoot: filepath.Join(devhost.RepoRoot(), "functions"), Handler: a.Handler(),
-		FunctionKey: fnKey, MasterKey: masterKey})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = h.Stop() })
-	front := httptest.NewServer(h)
-	t.Cleanup(front.Close)
+	_, base := serveThroughHost(t, a)
 	get := func(method, path, body string) (*http.Response, []byte) {
 		t.Helper()
-		req, _ := http.NewRequest(method, front.URL+path, strings.NewReader(body))
-		req.Header.Set("x-functions-key", fnKey)
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, b, err := hostRequest(base, method, path, body, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
 		return resp, b
 	}
 
@@ -99,7 +79,7 @@ func TestReportPageThroughTheHost(t *testing.T) {
 
 	ctx := browser.Start(t, 3*time.Minute)
 	problems := browser.Watch(t, ctx)
-	page := front.URL + "/api/report?code=" + fnKey
+	page := base + "/api/report?code=" + fnKey
 	if err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("headline")),
 		chromedp.WaitReady(chromedp.CSS("#trend-chart polyline"))); err != nil {
 		t.Fatalf("load %s: %v", page, err)

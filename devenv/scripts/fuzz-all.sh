@@ -17,7 +17,7 @@ mapfile -t files < <(grep -rl --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]+\
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 n=0
-corpus_files() { find "$1/testdata/fuzz/$2" -type f 2>/dev/null | sort; }
+corpus_files() { { find "$1/testdata/fuzz/$2" -type f 2>/dev/null || true; } | sort; }
 for f in "${files[@]}"; do
   dir=$(dirname "$f")
   for name in $(grep -oE '^func Fuzz[A-Za-z0-9_]+' "$f" | cut -d' ' -f2); do

@@ -500,7 +500,7 @@ func TestCommentRuleCatchesCitations(t *testing.T) {
 		"the repository's notes (functions-host-contract.md): readiness",
 		"as notes §10 describes it",
 		"Target (DESIGN.md): the delta costs ≤ 3 %",
-		"follow /work/shared" + "/notes/graph-shapes.md",
+		"follow /work/shared" + "/notes" + "/graph-shapes.md",
 		"see shared/DESIGN.md",
 	} {
 		if !cite(s) {

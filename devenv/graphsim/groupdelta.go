@@ -135,29 +135,9 @@ func groupDeltaFilter(q *query) ([]string, *graphError) {
 	if f == "" {
 		return nil, nil
 	}
-	n, err := parseFilter(f)
-	if err != nil {
-		return nil, badRequest("Invalid filter clause: %s", err.Error())
-	}
-	var ids []string
-	var walk func(n *node) bool
-	walk = func(n *node) bool {
-		switch {
-		case n.op == "or":
-			return walk(n.left) && walk(n.right)
-		case n.op == "eq" && strings.EqualFold(n.prop, "id") && n.val.kind == "string":
-			ids = append(ids, strings.ToLower(n.val.s))
-			return true
-		}
-		return false
-	}
-	if !walk(n) {
-		return nil, unsupportedQuery("Unsupported query: groups/delta supports only $filter=id eq '{id}', joined by or.")
-	}
-	if len(ids) > 50 {
-		return nil, unsupportedQuery("The number of filtered objects (%d) exceeds the limit of 50.", len(ids))
-	}
-	return ids, nil
+	// The same rule as users/delta's (learn.microsoft.com/graph/api/group-delta:
+	// $filter with id eq joined by or, up to 50 ids).
+	return deltaFilterIDs(f)
 }
 
 // groupChanges lists the round's membership changes in order: the log

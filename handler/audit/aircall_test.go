@@ -71,7 +71,7 @@ func newAircallPair(t *testing.T, seed int64, users int) *aircallPair {
 	}
 	t.Cleanup(air.Close)
 	client, err := aircall.New(aircall.Options{BaseURL: air.URL(), APIID: air.APIID(), APIToken: air.APIToken(), RateLimit: 10000, RateWindow: time.Second,
-		Retry: policy.RetryOptions{MaxRetries: 10, RetryDelay: 5 * time.Millisecond, MaxRetryDelay: time.Second, TryTimeout: 10 * time.Second}})
+		Retry: policy.RetryOptions{MaxRetries: 10, RetryDelay: 5 * time.Millisecond, MaxRetryDelay: 5 * time.Second, TryTimeout: 10 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,6 +76,18 @@ func mergePatch(dst, patch map[string]any, typeName string) error {
 }
 
 // lookup finds an application or service principal by id or appId.
+// find is lookup answering Graph's 404 (naming the key asked for) when the
+// object does not exist. The caller holds t.mu.
+func (t *Tenant) find(kind, id, appID string) (*object, *graphError) {
+	if o := t.lookup(kind, id, appID); o != nil {
+		return o, nil
+	}
+	if appID != "" {
+		return nil, notFound(appID)
+	}
+	return nil, notFound(id)
+}
+
 func (t *Tenant) lookup(kind, id, appID string) *object {
 	m := t.apps
 	if kind == "servicePrincipals" {
@@ -161,12 +173,9 @@ func getObjectOf(c *call, kind, id, appID string) *graphError {
 	}
 	c.t.mu.Lock()
 	defer c.t.mu.Unlock()
-	o := c.t.lookup(kind, id, appID)
-	if o == nil {
-		if appID != "" {
-			return notFound(appID)
-		}
-		return notFound(id)
+	o, e := c.t.find(kind, id, appID)
+	if e != nil {
+		return e
 	}
 	var props map[string]any
 	if kind == "servicePrincipals" {
@@ -281,12 +290,9 @@ func patchObjectOf(c *call, kind, id, appID string) *graphError {
 	}
 	c.t.mu.Lock()
 	defer c.t.mu.Unlock()
-	o := c.t.lookup(kind, id, appID)
-	if o == nil {
-		if appID != "" {
-			return notFound(appID)
-		}
-		return notFound(id)
+	o, e := c.t.find(kind, id, appID)
+	if e != nil {
+		return e
 	}
 	// Apply to a copy first so a refused patch changes nothing.
 	next := deepCopy(o.props).(map[string]any)
